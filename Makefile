@@ -1,0 +1,149 @@
+# heal — build, test, demo, bench, fuzz, install.
+#
+# Out-of-tree builds: B names the build directory (default build/).  The
+# sanitizer build is the same tree built again with SAN=1 into build/san,
+# so both can coexist and `make -j` is safe in each.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR     = $(PREFIX)/bin
+MANDIR     = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+SAN ?= 0
+ifeq ($(SAN),1)
+B ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1
+else
+B ?= build
+SANFLAGS =
+OPT = -O2
+endif
+
+CC ?= cc
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+       -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHEAL_VERSION='"$(VERSION)"' -Icommon $(WARN) \
+             $(SANFLAGS) $(CFLAGS) -MMD -MP
+LIBS = -ljq -lcurl -lpcre2-8 -lpopt -lm
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+DATA_JSON  := $(sort $(wildcard data/*.json))
+CMD_SRC    := $(sort $(wildcard cmd/*.c))
+PROGS      := $(CMD_SRC:cmd/%.c=$(B)/bin/%)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
+BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
+MANPAGES   := $(sort $(wildcard man/*.[1-8]))
+LIB        := $(B)/libheal.a
+
+.PHONY: all deps test check unit demo bench fuzz install uninstall clean lint-man
+all: $(PROGS)
+
+$(B)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The built-in catalogs in data/ are embedded byte for byte with the
+# assembler's .incbin, so the programs load exactly the files a user reads.
+$(B)/common/builtin_data.S: $(DATA_JSON) Makefile tests/lib/gen-builtin-data
+	@mkdir -p $(@D)
+	sh tests/lib/gen-builtin-data $(DATA_JSON) > $@.tmp && mv $@.tmp $@
+$(B)/common/builtin_data.o: $(B)/common/builtin_data.S $(DATA_JSON)
+	$(CC) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ) $(B)/common/builtin_data.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/%: cmd/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+unit: $(UNIT_BIN)
+
+# Debian packages the build and the tests need; installed only when missing,
+# with `apt-get update` run only if something must be installed.
+DEPS = gcc make pkg-config libjq-dev libcurl4-openssl-dev libpopt-dev libpcre2-dev \
+       jq bats bats-assert bats-support bats-file mandoc clang libclang-rt-14-dev \
+       python3 python3-jsonschema nginx-light monitoring-plugins-basic \
+       monitoring-plugins-standard procps
+deps:
+	@missing=$$(for p in $(DEPS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "make deps: installing:" $$missing; \
+	    if [ "$$(id -u)" -ne 0 ]; then echo "make deps: need root to install:" $$missing >&2; exit 1; fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Every suite runs twice: the plain build, then the sanitizer build.  Each
+# run writes its counts; tests/lib/summary prints the closing line.
+test: deps
+	$(MAKE) all unit bench-bin
+	$(MAKE) SAN=1 all unit bench-bin
+	@rm -f build/test-counts build/san/test-counts
+	@rc=0; \
+	tests/lib/run-suites build plain || rc=1; \
+	tests/lib/run-suites build/san sanitizer || rc=1; \
+	tests/lib/summary build/test-counts build/san/test-counts || rc=1; \
+	exit $$rc
+check: test
+
+bench-bin: $(BENCH_BIN)
+
+demo: deps
+	$(MAKE) all
+	@sh tests/lib/demo $(B)
+
+bench: deps
+	$(MAKE) all bench-bin
+	@for b in tests/bench/*.sh; do echo "== $$b"; B=$(B) bash $$b || exit 1; done
+
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@sh tests/lib/run-fuzz $(FUZZ_SECONDS)
+
+lint-man:
+	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	for p in $(PROGS); do install -m 0755 $$p $(DESTDIR)$(BINDIR)/; done
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for f in completions/*.bash; do [ -e "$$f" ] || continue; \
+	    install -m 0644 $$f $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$f .bash); done
+	for f in completions/_*; do [ -e "$$f" ] || continue; install -m 0644 $$f $(DESTDIR)$(ZSHCOMPDIR)/; done
+	for f in completions/*.fish; do [ -e "$$f" ] || continue; install -m 0644 $$f $(DESTDIR)$(FISHCOMPDIR)/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$(basename $$p); done
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); done
+	for f in completions/*.bash; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$f .bash); done
+	for f in completions/_*; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$(basename $$f); done
+	for f in completions/*.fish; do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$(basename $$f); done
+
+clean:
+	rm -rf build
+
+-include $(COMMON_OBJ:.o=.d) $(PROGS:=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)

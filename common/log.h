@@ -1,0 +1,33 @@
+/*
+ * log.h — the only module that writes to stderr.
+ *
+ * Messages read `prog: context: reason`, or with --log-json one JSON
+ * object per line carrying `trace` when one is set.  Control characters
+ * in messages are escaped, so text from the outside world cannot drive a
+ * terminal.  Settings come from the parsed options; not thread-safe.
+ */
+#ifndef HEAL_LOG_H
+#define HEAL_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void log_init(const char *progname);
+const char *log_progname(void);
+void log_set_json(bool json);
+/* -1 quiet (errors only), 0 default (warnings), 1 info, 2+ debug */
+void log_set_verbosity(int verbosity);
+/* Copies trace (at most 64 bytes); NULL clears it. */
+void log_set_trace(const char *trace);
+
+/* context may be NULL: then the message reads `prog: reason`. */
+void log_msg(enum log_level level, const char *context, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_error(ctx, ...) log_msg(LOG_ERROR, ctx, __VA_ARGS__)
+#define log_warn(ctx, ...) log_msg(LOG_WARN, ctx, __VA_ARGS__)
+#define log_info(ctx, ...) log_msg(LOG_INFO, ctx, __VA_ARGS__)
+#define log_debug(ctx, ...) log_msg(LOG_DEBUG, ctx, __VA_ARGS__)
+
+#endif

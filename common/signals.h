@@ -1,0 +1,19 @@
+/*
+ * signals.h — the stop flag every stage honours.
+ *
+ * signals_install() makes SIGTERM and SIGINT set a flag instead of killing
+ * the process, so a stage finishes the record in hand and exits; SIGPIPE
+ * is ignored so a closed reader shows up as EPIPE on write and the stage
+ * ends quietly.  spawn.c restores default dispositions in children.
+ */
+#ifndef HEAL_SIGNALS_H
+#define HEAL_SIGNALS_H
+
+#include <stdbool.h>
+
+void signals_install(void);
+bool signals_stop_requested(void);
+/* The signal number that asked us to stop, or 0. */
+int signals_stop_signal(void);
+
+#endif
