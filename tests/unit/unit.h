@@ -15,18 +15,17 @@
 static int unit_number;
 static int unit_failures;
 
+/* cond is evaluated exactly once: it may consume a jv or start a process. */
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
+        int unit_pass = !!(cond);                                                                  \
         unit_number++;                                                                             \
-        if (cond) {                                                                                \
-            printf("ok %d - ", unit_number);                                                       \
-        } else {                                                                                   \
+        if (!unit_pass)                                                                            \
             unit_failures++;                                                                       \
-            printf("not ok %d - ", unit_number);                                                   \
-        }                                                                                          \
+        printf("%s %d - ", unit_pass ? "ok" : "not ok", unit_number);                              \
         printf(__VA_ARGS__);                                                                       \
         printf("\n");                                                                              \
-        if (!(cond))                                                                               \
+        if (!unit_pass)                                                                            \
             printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                        \
         fflush(stdout);                                                                            \
     } while (0)

@@ -1,0 +1,149 @@
+#include "linereader.h"
+#include "signals.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct linereader {
+    int fd;
+    char *buf;
+    size_t size;  /* allocated: line cap + one block */
+    size_t start; /* first byte not yet handed out */
+    size_t scan;  /* bytes before this are known to hold no '\n' */
+    size_t end;   /* one past the last byte read */
+    size_t line_max;
+    uint64_t lineno;
+    uint64_t discarded; /* bytes of an over-long line thrown away so far */
+    bool discarding;
+    bool eof;
+    void (*before_wait)(void *);
+    void *before_wait_ctx;
+};
+
+struct linereader *linereader_new(int fd, size_t line_max)
+{
+    struct linereader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->size = line_max + LINEREADER_BLOCK + 1;
+    r->buf = malloc(r->size);
+    if (!r->buf) {
+        free(r);
+        return NULL;
+    }
+    r->fd = fd;
+    r->line_max = line_max;
+    return r;
+}
+
+void linereader_free(struct linereader *r)
+{
+    if (!r)
+        return;
+    free(r->buf);
+    free(r);
+}
+
+uint64_t linereader_lineno(const struct linereader *r)
+{
+    return r->lineno;
+}
+
+void linereader_set_before_wait(struct linereader *r, void (*fn)(void *), void *ctx)
+{
+    r->before_wait = fn;
+    r->before_wait_ctx = ctx;
+}
+
+static void maybe_before_wait(struct linereader *r)
+{
+    if (!r->before_wait)
+        return;
+    struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) == 0)
+        r->before_wait(r->before_wait_ctx);
+}
+
+/* Returns bytes read, 0 at EOF, -1 on error (errno set). */
+static ssize_t fill(struct linereader *r)
+{
+    if (r->start > 0 && r->size - r->end < LINEREADER_BLOCK) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->scan -= r->start;
+        r->start = 0;
+    }
+    maybe_before_wait(r);
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf + r->end, r->size - 1 - r->end);
+        if (n >= 0) {
+            r->end += (size_t)n;
+            return n;
+        }
+        if (errno != EINTR)
+            return -1;
+        if (signals_stop_requested())
+            return 0;
+    }
+}
+
+/* Hands out buf[from, stop) as line number lineno+1. */
+static enum linereader_status hand_out(struct linereader *r, size_t from, size_t stop,
+                                       const char **line, size_t *len)
+{
+    r->lineno++;
+    size_t n = stop - from;
+    if (r->discarding) {
+        r->discarding = false;
+        *len = (size_t)r->discarded + n;
+        r->discarded = 0;
+        return LINEREADER_TOO_LONG;
+    }
+    if (n > 0 && r->buf[from + n - 1] == '\r')
+        n--;
+    if (n > r->line_max) {
+        *len = n;
+        return LINEREADER_TOO_LONG;
+    }
+    *line = r->buf + from;
+    *len = n;
+    return LINEREADER_LINE;
+}
+
+enum linereader_status linereader_next(struct linereader *r, const char **line, size_t *len,
+                                       struct heal_error *err)
+{
+    for (;;) {
+        char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+        if (nl) {
+            size_t from = r->start, stop = (size_t)(nl - r->buf);
+            r->start = r->scan = stop + 1;
+            return hand_out(r, from, stop, line, len);
+        }
+        r->scan = r->end;
+        /* +1 allows for a "\r" before the "\n" of a line exactly at the cap. */
+        if (r->end - r->start > r->line_max + 1) {
+            r->discarding = true;
+            r->discarded += r->end - r->start;
+            r->start = r->scan = r->end = 0;
+        }
+        if (r->eof) {
+            if (r->start == r->end && !r->discarding)
+                return LINEREADER_EOF;
+            size_t from = r->start;
+            r->start = r->scan = r->end;
+            return hand_out(r, from, r->end, line, len);
+        }
+        ssize_t n = fill(r);
+        if (n < 0) {
+            heal_error_errno(err, "read");
+            return LINEREADER_ERROR;
+        }
+        if (n == 0)
+            r->eof = true;
+    }
+}

@@ -1,0 +1,82 @@
+#include "options.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct heal_options heal_opts;
+
+static void count_verbose(poptContext con, enum poptCallbackReason reason,
+                          const struct poptOption *opt, const char *arg, void *data)
+{
+    (void)con, (void)reason, (void)arg, (void)data;
+    if (opt->shortName == 'v')
+        heal_opts.verbose++;
+}
+
+struct poptOption heal_common_options[] = {
+    {NULL, '\0', POPT_ARG_CALLBACK, (void *)count_verbose, 0, NULL, NULL},
+    {"verbose", 'v', POPT_ARG_NONE, NULL, 0, "say more on stderr (repeat for more)", NULL},
+    {"quiet", 'q', POPT_ARG_NONE, &heal_opts.quiet, 0, "report only errors on stderr", NULL},
+    {"config-dir", '\0', POPT_ARG_STRING, &heal_opts.config_dir, 0,
+     "configuration directory (default: $HEAL_CONFIG_DIR, /etc/heal)", "DIR"},
+    {"state-dir", '\0', POPT_ARG_STRING, &heal_opts.state_dir, 0,
+     "state directory (default: $HEAL_STATE_DIR, /var/lib/heal)", "DIR"},
+    {"format", '\0', POPT_ARG_STRING, &heal_opts.format, 0,
+     "output: auto (records on a pipe, a table on a terminal), json, or text", "FORMAT"},
+    {"log-json", '\0', POPT_ARG_NONE, &heal_opts.log_json, 0, "log to stderr as JSON lines",
+     NULL},
+    {"version", '\0', POPT_ARG_NONE, &heal_opts.version, 0, "print the version and exit", NULL},
+    POPT_TABLEEND,
+};
+
+int options_finish(const char *progname, struct heal_error *err)
+{
+    log_init(progname);
+    log_set_json(heal_opts.log_json);
+    log_set_verbosity(heal_opts.quiet ? -1 : heal_opts.verbose);
+    const char *f = heal_opts.format ? heal_opts.format : "auto";
+    if (strcmp(f, "auto") == 0)
+        heal_opts.output = OUTPUT_AUTO;
+    else if (strcmp(f, "json") == 0)
+        heal_opts.output = OUTPUT_JSON;
+    else if (strcmp(f, "text") == 0)
+        heal_opts.output = OUTPUT_TEXT;
+    else
+        return heal_error_set(err, "--format: '%s' is not one of auto, json, text", f);
+    return 0;
+}
+
+void options_print_version(const char *progname)
+{
+    printf("%s %s\n", progname, HEAL_VERSION);
+}
+
+void options_free(void)
+{
+    free(heal_opts.config_dir);
+    free(heal_opts.state_dir);
+    free(heal_opts.format);
+    heal_opts.config_dir = heal_opts.state_dir = heal_opts.format = NULL;
+}
+
+bool output_is_text(void)
+{
+    switch (heal_opts.output) {
+    case OUTPUT_JSON:
+        return false;
+    case OUTPUT_TEXT:
+        return true;
+    case OUTPUT_AUTO:
+        break;
+    }
+    return isatty(STDOUT_FILENO);
+}
+
+bool output_use_color(void)
+{
+    const char *no = getenv("NO_COLOR");
+    return output_is_text() && isatty(STDOUT_FILENO) && !(no && *no);
+}

@@ -1,0 +1,52 @@
+/*
+ * options.h — the options every heal program shares, and output mode.
+ *
+ * Each program's popt table includes HEAL_COMMON_OPTIONS, so --help,
+ * --usage, --version, -v, -q, --config-dir, --state-dir, --format and
+ * --log-json mean the same everywhere.  After popt has parsed argv, the
+ * program calls options_finish() to check them and set up logging.
+ * heal_opts is the one piece of global state: the parsed options.
+ */
+#ifndef HEAL_OPTIONS_H
+#define HEAL_OPTIONS_H
+
+#include "error.h"
+
+#include <popt.h>
+#include <stdbool.h>
+
+enum output_format { OUTPUT_AUTO, OUTPUT_JSON, OUTPUT_TEXT };
+
+struct heal_options {
+    int verbose; /* -v given this many times */
+    int quiet;
+    int version;
+    int log_json;
+    char *config_dir;
+    char *state_dir;
+    char *format; /* auto|json|text */
+    enum output_format output;
+};
+
+extern struct heal_options heal_opts;
+extern struct poptOption heal_common_options[];
+
+#define HEAL_COMMON_OPTIONS                                                                        \
+    {NULL, '\0', POPT_ARG_INCLUDE_TABLE, heal_common_options, 0, "Common options:", NULL},       \
+        POPT_AUTOHELP
+
+/* Validates the common options and applies logging settings. */
+int options_finish(const char *progname, struct heal_error *err);
+
+/* Prints "PROG VERSION" on stdout (for --version). */
+void options_print_version(const char *progname);
+
+/* Frees what popt allocated for the common options. */
+void options_free(void);
+
+/* Records when stdout is a pipe or --format=json; a table when a terminal. */
+bool output_is_text(void);
+/* Colour: text output on a terminal, and NO_COLOR unset or empty. */
+bool output_use_color(void);
+
+#endif
