@@ -1,6 +1,7 @@
 #include "ndjson.h"
 #include "utf8.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,13 +51,25 @@ struct linereader *ndjson_reader_lines(struct ndjson_reader *r)
     return r->lines;
 }
 
+/*
+ * jq 1.6 appends the whole input to parse errors, and counts lines inside
+ * what it parsed; we parse one line at a time and report FILE:LINE
+ * ourselves, so keep the reason and the column only.
+ */
 static void short_reason(struct heal_error *err, const char *prefix, const char *msg)
 {
-    const char *cut = strstr(msg, " (while parsing");
-    int n = cut ? (int)(cut - msg) : (int)strlen(msg);
-    if (n > NDJSON_REASON_MAX)
-        n = NDJSON_REASON_MAX;
-    heal_error_set(err, "%s%.*s", prefix, n, msg);
+    char buf[HEAL_ERROR_SIZE];
+    snprintf(buf, sizeof buf, "%s", msg);
+    char *cut = strstr(buf, " (while parsing");
+    if (cut)
+        *cut = '\0';
+    char *at = strstr(buf, " at EOF at line 1, column");
+    if (at)
+        memmove(at + 1, "at end of line", sizeof "at end of line");
+    at = strstr(buf, " at line 1, column ");
+    if (at)
+        memmove(at + 4, at + 12, strlen(at + 12) + 1);
+    heal_error_set(err, "%s%.*s", prefix, NDJSON_REASON_MAX, buf);
 }
 
 static const char *kind_article(jv_kind k)
