@@ -77,7 +77,8 @@ struct check_task {
     void *data; /* the kind's in-flight state */
     int64_t started_mono_ms;
     int64_t deadline_mono_ms;
-    bool finished_early; /* e.g. libcurl reported completion */
+    bool finished_early; /* libcurl reported completion ... */
+    int curl_result;     /* ... with this CURLcode */
 };
 
 struct check_kind {
@@ -124,6 +125,9 @@ void check_result_set(struct check_result *r, enum nagios_status status, const c
 /* Appends a perfdata item; warn/crit strings may be NULL. */
 void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
                        const char *warn, const char *crit, double min, double max);
+/* Fills in the kind's default warn/crit where the definition gave none. */
+int check_default_thresholds(struct check_def *def, const char *warn, const char *crit,
+                             struct heal_error *err);
 /* Applies the definition's warn/crit to value; returns the status. */
 enum nagios_status check_evaluate(const struct check_def *def, double value);
 const char *check_status_name(enum nagios_status s);

@@ -31,9 +31,12 @@ struct heal_options {
 extern struct heal_options heal_opts;
 extern struct poptOption heal_common_options[];
 
+/* popt's own POPT_AUTOHELP ends in a comma; this one composes like an entry. */
 #define HEAL_COMMON_OPTIONS                                                                        \
     {NULL, '\0', POPT_ARG_INCLUDE_TABLE, heal_common_options, 0, "Common options:", NULL},       \
-        POPT_AUTOHELP
+    {                                                                                              \
+        NULL, '\0', POPT_ARG_INCLUDE_TABLE, poptHelpOptions, 0, "Help options:", NULL             \
+    }
 
 /* Validates the common options and applies logging settings. */
 int options_finish(const char *progname, struct heal_error *err);

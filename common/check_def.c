@@ -1,0 +1,307 @@
+#include "check.h"
+#include "duration.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_FIELDS_MAX 64
+#define FLAP_LOW_DEFAULT 5.0   /* what Nagios' sample nagios.cfg ships */
+#define FLAP_HIGH_DEFAULT 20.0
+
+static const struct config_field common_fields[] = {
+    {"name", CONFIG_STRING, true},
+    {"kind", CONFIG_STRING, true},
+    {"target", CONFIG_STRING, false},
+    {"description", CONFIG_STRING, false},
+    {"labels", CONFIG_OBJECT, false},
+    {"warn", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    {"crit", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    {"timeout", CONFIG_STRING | CONFIG_NUMBER, false},
+    {"interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    {"retry_interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    {"max_attempts", CONFIG_NUMBER, false},
+    {"flap_low", CONFIG_NUMBER, false},
+    {"flap_high", CONFIG_NUMBER, false},
+    {"disabled", CONFIG_BOOL, false},
+    {NULL, 0, false},
+};
+
+static char *get_string(const jv *o, const char *key)
+{
+    jv v = jv_object_get(jv_copy(*o), jv_string(key));
+    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
+    jv_free(v);
+    return s;
+}
+
+/* A number means seconds; a string is a duration ("250ms", "1m"). */
+static int get_duration(const jv *o, const char *key, int64_t fallback, int64_t *out,
+                        struct heal_error *err)
+{
+    jv v = jv_object_get(jv_copy(*o), jv_string(key));
+    int rc = 0;
+    *out = fallback;
+    if (jv_get_kind(v) == JV_KIND_NUMBER) {
+        double s = jv_number_value(v);
+        if (!(s > 0) || s > 1e9)
+            rc = heal_error_set(err, "field '%s': %g is not a positive number of seconds", key, s);
+        else
+            *out = (int64_t)(s * 1000.0);
+    } else if (jv_get_kind(v) == JV_KIND_STRING) {
+        struct heal_error e;
+        if (duration_parse(jv_string_value(v), out, &e) != 0)
+            rc = heal_error_set(err, "field '%s': %s", key, e.msg);
+        else if (*out <= 0)
+            rc = heal_error_set(err, "field '%s': must be longer than 0", key);
+    }
+    jv_free(v);
+    return rc;
+}
+
+static int get_range(const jv *o, const char *key, bool *has, struct range *r, char **text,
+                     struct heal_error *err)
+{
+    jv v = jv_object_get(jv_copy(*o), jv_string(key));
+    char buf[64];
+    const char *s = NULL;
+    if (jv_get_kind(v) == JV_KIND_STRING) {
+        s = jv_string_value(v);
+    } else if (jv_get_kind(v) == JV_KIND_NUMBER) {
+        snprintf(buf, sizeof buf, "%.17g", jv_number_value(v));
+        s = buf;
+    }
+    int rc = 0;
+    *has = false;
+    if (s) {
+        struct heal_error e;
+        if (range_parse(s, r, &e) != 0) {
+            rc = heal_error_set(err, "field '%s': %s", key, e.msg);
+        } else {
+            *has = true;
+            *text = strdup(s);
+        }
+    }
+    jv_free(v);
+    return rc;
+}
+
+static int labels_are_strings(const jv *labels, struct heal_error *err)
+{
+    int rc = 0;
+    jv_object_foreach(jv_copy(*labels), k, v)
+    {
+        if (rc == 0 && jv_get_kind(v) != JV_KIND_STRING)
+            rc = heal_error_set(err, "label '%s' must be a string, not %s", jv_string_value(k),
+                                config_kind_name(jv_get_kind(v)));
+        jv_free(k);
+        jv_free(v);
+    }
+    return rc;
+}
+
+int check_def_init(struct check_def *def, jv object, const char *source, struct heal_error *err)
+{
+    memset(def, 0, sizeof *def);
+    def->watch_fd = -1;
+    def->def = jv_null();
+    def->labels = jv_null();
+    if (jv_get_kind(object) != JV_KIND_OBJECT) {
+        jv_free(object);
+        return heal_error_set(err, "a check must be a JSON object");
+    }
+    def->def = object;
+    def->source = strdup(source ? source : "");
+    def->name = get_string(&object, "name");
+    def->kind = get_string(&object, "kind");
+    if (!def->name || !def->kind) {
+        int rc = heal_error_set(err, "missing required field '%s'", def->name ? "kind" : "name");
+        check_def_free(def);
+        return rc;
+    }
+    if (!def->name[0] || strlen(def->name) > CHECK_NAME_MAX) {
+        check_def_free(def);
+        return heal_error_set(err, "field 'name' must be 1 to %d bytes", CHECK_NAME_MAX);
+    }
+    def->impl = check_kind_find(def->kind);
+    if (!def->impl) {
+        char names[512] = "";
+        for (const struct check_kind *const *k = check_kinds; *k; k++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     names[0] ? ", " : "", (*k)->name);
+        int rc = heal_error_set(err, "check '%s': unknown kind '%s' (known: %s)", def->name,
+                                def->kind, names);
+        check_def_free(def);
+        return rc;
+    }
+
+    struct config_field spec[CHECK_FIELDS_MAX];
+    size_t n = 0;
+    for (const struct config_field *f = common_fields; f->name && n < CHECK_FIELDS_MAX - 1; f++)
+        spec[n++] = *f;
+    for (const struct config_field *f = def->impl->fields; f && f->name && n < CHECK_FIELDS_MAX - 1;
+         f++)
+        spec[n++] = *f;
+    spec[n] = (struct config_field){NULL, 0, false};
+
+    struct heal_error e;
+    int rc = 0;
+    if (config_check_fields(object, spec, &e) != 0)
+        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    char *target = rc == 0 ? get_string(&object, "target") : NULL;
+    def->target = target ? target : strdup(def->name);
+    if (rc == 0) {
+        def->labels = jv_object_get(jv_copy(object), jv_string("labels"));
+        if (jv_get_kind(def->labels) != JV_KIND_OBJECT) {
+            jv_free(def->labels);
+            def->labels = jv_object();
+        } else if (labels_are_strings(&def->labels, &e) != 0) {
+            rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+        }
+    }
+    if (rc == 0 && (get_range(&object, "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
+                    get_range(&object, "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
+                    get_duration(&object, "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms,
+                                 &e) ||
+                    get_duration(&object, "interval", CHECK_INTERVAL_DEFAULT_MS,
+                                 &def->interval_ms, &e)))
+        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    if (rc == 0 && get_duration(&object, "retry_interval", def->interval_ms / 3 + 1,
+                                &def->retry_interval_ms, &e))
+        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    if (rc == 0) {
+        jv v = jv_object_get(jv_copy(object), jv_string("max_attempts"));
+        double m = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v)
+                                                     : CHECK_MAX_ATTEMPTS_DEFAULT;
+        jv_free(v);
+        if (m < 1 || m > 100 || m != floor(m))
+            rc = heal_error_set(err, "check '%s': field 'max_attempts' must be 1 to 100",
+                                def->name);
+        def->max_attempts = (int)m;
+        v = jv_object_get(jv_copy(object), jv_string("flap_low"));
+        def->flap_low = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_LOW_DEFAULT;
+        jv_free(v);
+        v = jv_object_get(jv_copy(object), jv_string("flap_high"));
+        def->flap_high = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_HIGH_DEFAULT;
+        jv_free(v);
+        if (rc == 0 && !(def->flap_low >= 0 && def->flap_low <= def->flap_high &&
+                         def->flap_high <= 100))
+            rc = heal_error_set(err, "check '%s': need 0 <= flap_low <= flap_high <= 100",
+                                def->name);
+    }
+    if (rc == 0 && def->impl->prepare && def->impl->prepare(def, &e) != 0)
+        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    if (rc != 0)
+        check_def_free(def);
+    return rc;
+}
+
+void check_def_free(struct check_def *def)
+{
+    if (def->impl && def->impl->release && def->kind_data)
+        def->impl->release(def);
+    if (def->impl && def->impl->watch_close && def->watch_fd >= 0)
+        def->impl->watch_close(def);
+    free(def->name);
+    free(def->target);
+    free(def->kind);
+    free(def->source);
+    free(def->warn_text);
+    free(def->crit_text);
+    jv_free(def->def);
+    jv_free(def->labels);
+    memset(def, 0, sizeof *def);
+    def->def = jv_null();
+    def->labels = jv_null();
+    def->watch_fd = -1;
+}
+
+const struct check_kind *check_kind_find(const char *name)
+{
+    for (const struct check_kind *const *k = check_kinds; *k; k++)
+        if (strcmp((*k)->name, name) == 0)
+            return *k;
+    return NULL;
+}
+
+void check_result_init(struct check_result *r)
+{
+    r->status = NAGIOS_UNKNOWN;
+    r->summary = jv_string("");
+    r->output = jv_string("");
+    r->perfdata = jv_array();
+    r->evidence = jv_object();
+    r->duration_ms = 0;
+}
+
+void check_result_free(struct check_result *r)
+{
+    jv_free(r->summary);
+    jv_free(r->output);
+    jv_free(r->perfdata);
+    jv_free(r->evidence);
+    r->summary = r->output = r->perfdata = r->evidence = jv_null();
+}
+
+void check_result_set(struct check_result *r, enum nagios_status status, const char *fmt, ...)
+{
+    char buf[CHECK_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    r->status = status;
+    jv_free(r->summary);
+    r->summary = jv_string(buf);
+}
+
+static jv number_or_null(double v)
+{
+    return isnan(v) ? jv_null() : jv_number(v);
+}
+
+void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
+                       const char *warn, const char *crit, double min, double max)
+{
+    jv p = jv_object();
+    p = jv_object_set(p, jv_string("label"), jv_string(label));
+    p = jv_object_set(p, jv_string("value"), number_or_null(value));
+    p = jv_object_set(p, jv_string("uom"), jv_string(uom ? uom : ""));
+    p = jv_object_set(p, jv_string("warn"), warn ? jv_string(warn) : jv_null());
+    p = jv_object_set(p, jv_string("crit"), crit ? jv_string(crit) : jv_null());
+    p = jv_object_set(p, jv_string("min"), number_or_null(min));
+    p = jv_object_set(p, jv_string("max"), number_or_null(max));
+    r->perfdata = jv_array_append(r->perfdata, p);
+}
+
+enum nagios_status check_evaluate(const struct check_def *def, double value)
+{
+    return range_evaluate(value, def->has_warn ? &def->warn : NULL,
+                          def->has_crit ? &def->crit : NULL);
+}
+
+const char *check_status_name(enum nagios_status s)
+{
+    static const char *names[] = {"ok", "warning", "critical", "unknown"};
+    return (unsigned)s < 4 ? names[s] : "unknown";
+}
+
+int check_default_thresholds(struct check_def *def, const char *warn, const char *crit,
+                             struct heal_error *err)
+{
+    if (!def->has_warn && warn) {
+        if (range_parse(warn, &def->warn, err) != 0)
+            return -1;
+        def->has_warn = true;
+        def->warn_text = strdup(warn);
+    }
+    if (!def->has_crit && crit) {
+        if (range_parse(crit, &def->crit, err) != 0)
+            return -1;
+        def->has_crit = true;
+        def->crit_text = strdup(crit);
+    }
+    return 0;
+}

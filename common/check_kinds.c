@@ -1,0 +1,15 @@
+/* The registry of check kinds: one line per kind, in the order --help lists them. */
+#include "check.h"
+
+extern const struct check_kind check_kind_exec, check_kind_disk, check_kind_memory,
+    check_kind_swap, check_kind_load, check_kind_filehandles;
+
+const struct check_kind *const check_kinds[] = {
+    &check_kind_exec,
+    &check_kind_disk,
+    &check_kind_memory,
+    &check_kind_swap,
+    &check_kind_load,
+    &check_kind_filehandles,
+    NULL,
+};

@@ -1,0 +1,169 @@
+#include "check_state.h"
+#include "atomicfile.h"
+#include "state.h"
+
+#include <jv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void check_state_init(struct check_state *s)
+{
+    memset(s, 0, sizeof *s);
+    s->last_code = -1;
+    s->attempt = 1;
+    s->hard = true;
+}
+
+double check_state_percent_change(const int *history, int len)
+{
+    if (len < 2)
+        return 0.0;
+    /* Nagios weighs pair x (1 = oldest of the 20) 0.75 + (x-1) * 0.5/19.
+     * A shorter history is aligned to the newest end, as its ring fills. */
+    double sum = 0.0;
+    int pairs = CHECK_STATE_HISTORY - 1;
+    for (int i = 1; i < len; i++) {
+        int x = pairs - (len - 1 - i); /* the newest pair is x = 20 */
+        if (history[i] != history[i - 1])
+            sum += 0.75 + (x - 1) * (1.25 - 0.75) / (pairs - 1);
+    }
+    return 100.0 * sum / pairs;
+}
+
+static void record_history(struct check_state *s, int code)
+{
+    if (s->history_len == CHECK_STATE_HISTORY) {
+        memmove(s->history, s->history + 1, (CHECK_STATE_HISTORY - 1) * sizeof s->history[0]);
+        s->history_len--;
+    }
+    s->history[s->history_len++] = code;
+}
+
+void check_state_update(struct check_state *s, int code, int max_attempts, double flap_low,
+                        double flap_high, int64_t now_ms)
+{
+    int prev = s->last_code;
+    bool prev_hard = s->hard;
+    s->changed = prev != -1 && prev != code;
+    if (prev == -1 || s->changed)
+        s->last_change_ms = now_ms;
+
+    if (code == 0) {
+        /* A recovery keeps the type of the problem it ends (Nagios). */
+        s->hard = prev <= 0 ? true : prev_hard;
+        s->attempt = 1;
+        s->last_ok_ms = now_ms;
+    } else if (prev <= 0) {
+        s->attempt = 1;
+        s->hard = max_attempts <= 1;
+    } else if (prev_hard) {
+        s->attempt = max_attempts;
+        s->hard = true;
+    } else {
+        s->attempt = s->attempt + 1 > max_attempts ? max_attempts : s->attempt + 1;
+        s->hard = s->attempt >= max_attempts;
+    }
+    /* Services record HARD states and SOFT recoveries, never SOFT problems. */
+    if (s->hard || (code == 0 && prev > 0))
+        record_history(s, code);
+    s->percent_change = check_state_percent_change(s->history, s->history_len);
+    if (s->percent_change >= flap_high)
+        s->flapping = true;
+    else if (s->percent_change <= flap_low)
+        s->flapping = false;
+    s->last_code = code;
+}
+
+static int state_file(const char *state_dir, const char *name, char *path, size_t size,
+                      struct heal_error *err)
+{
+    char dir[STATE_PATH_MAX], enc[STATE_NAME_SIZE + 8];
+    if (state_subdir(state_dir, STATE_CHECKS_DIR, dir, err) != 0 ||
+        state_name_encode(name, enc, err) != 0)
+        return -1;
+    strcat(enc, ".json");
+    return state_path_join(path, size, dir, enc, err);
+}
+
+static double num(jv o, const char *key, double fallback)
+{
+    jv v = jv_object_get(jv_copy(o), jv_string(key));
+    double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : fallback;
+    jv_free(v);
+    return d;
+}
+
+int check_state_load(const char *state_dir, const char *name, struct check_state *s,
+                     struct heal_error *err)
+{
+    check_state_init(s);
+    char path[STATE_PATH_MAX];
+    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+        return -1;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = atomicfile_read(path, CHECK_STATE_FILE_MAX, &data, &len, err);
+    if (rc != 0)
+        return rc == 1 ? 0 : -1; /* absent: a first run */
+    jv o = jv_parse_sized(data, (int)len);
+    free(data);
+    if (jv_get_kind(o) != JV_KIND_OBJECT) {
+        jv_free(o);
+        return 0; /* damaged: start afresh, the world is re-checked anyway */
+    }
+    s->last_code = (int)num(o, "last_code", -1);
+    if (s->last_code < -1 || s->last_code > 3)
+        s->last_code = -1;
+    s->attempt = (int)num(o, "attempt", 1);
+    jv hard = jv_object_get(jv_copy(o), jv_string("state_type"));
+    s->hard = jv_get_kind(hard) != JV_KIND_STRING || strcmp(jv_string_value(hard), "soft") != 0;
+    jv_free(hard);
+    jv fl = jv_object_get(jv_copy(o), jv_string("flapping"));
+    s->flapping = jv_get_kind(fl) == JV_KIND_TRUE;
+    jv_free(fl);
+    s->last_change_ms = (int64_t)num(o, "last_change_ms", 0);
+    s->last_ok_ms = (int64_t)num(o, "last_ok_ms", 0);
+    jv h = jv_object_get(jv_copy(o), jv_string("history"));
+    if (jv_get_kind(h) == JV_KIND_ARRAY) {
+        int n = jv_array_length(jv_copy(h));
+        for (int i = 0; i < n && s->history_len < CHECK_STATE_HISTORY; i++) {
+            jv e = jv_array_get(jv_copy(h), i);
+            if (jv_get_kind(e) == JV_KIND_NUMBER)
+                s->history[s->history_len++] = (int)jv_number_value(e);
+            jv_free(e);
+        }
+    }
+    jv_free(h);
+    jv_free(o);
+    if (s->attempt < 1)
+        s->attempt = 1;
+    s->percent_change = check_state_percent_change(s->history, s->history_len);
+    return 0;
+}
+
+int check_state_save(const char *state_dir, const char *name, const struct check_state *s,
+                     struct heal_error *err)
+{
+    char path[STATE_PATH_MAX];
+    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+        return -1;
+    jv h = jv_array();
+    for (int i = 0; i < s->history_len; i++)
+        h = jv_array_append(h, jv_number(s->history[i]));
+    jv o = jv_object();
+    o = jv_object_set(o, jv_string("name"), jv_string(name));
+    o = jv_object_set(o, jv_string("last_code"), jv_number(s->last_code));
+    o = jv_object_set(o, jv_string("attempt"), jv_number(s->attempt));
+    o = jv_object_set(o, jv_string("state_type"), jv_string(s->hard ? "hard" : "soft"));
+    o = jv_object_set(o, jv_string("flapping"), jv_bool(s->flapping));
+    o = jv_object_set(o, jv_string("percent_change"), jv_number(s->percent_change));
+    o = jv_object_set(o, jv_string("last_change_ms"), jv_number((double)s->last_change_ms));
+    o = jv_object_set(o, jv_string("last_ok_ms"), jv_number((double)s->last_ok_ms));
+    o = jv_object_set(o, jv_string("history"), h);
+    jv text = jv_dump_string(o, 0);
+    int rc = atomicfile_write(path, jv_string_value(text),
+                              (size_t)jv_string_length_bytes(jv_copy(text)), 0600, err);
+    jv_free(text);
+    return rc;
+}
