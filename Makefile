@@ -14,7 +14,14 @@ ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 SAN ?= 0
-ifeq ($(SAN),1)
+FUZZ ?= 0
+ifeq ($(FUZZ),1)
+# libFuzzer build: the library instrumented for coverage, ASan and UBSan.
+B ?= build/fuzz
+CC = clang
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+OPT = -O1
+else ifeq ($(SAN),1)
 B ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
@@ -45,7 +52,7 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 MANPAGES   := $(sort $(wildcard man/*.[1-8]))
 LIB        := $(B)/libheal.a
 
-.PHONY: all deps test check unit demo bench fuzz install uninstall clean lint-man
+.PHONY: all deps test check unit demo bench bench-bin fuzz fuzz-bin install uninstall clean lint-man
 all: $(PROGS)
 
 $(B)/common/%.o: common/%.c
@@ -71,6 +78,13 @@ $(B)/bin/%: cmd/%.c $(LIB)
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:%.c=$(B)/%)
+$(B)/tests/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+fuzz-bin: $(FUZZ_BIN)
 
 $(B)/tests/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -118,9 +132,11 @@ bench: deps
 	$(MAKE) all bench-bin
 	@for b in tests/bench/*.sh; do echo "== $$b"; B=$(B) bash $$b || exit 1; done
 
+# Each harness runs FUZZ_SECONDS on a scratch copy of its seed corpus.
 FUZZ_SECONDS ?= 30
 fuzz: deps
-	@sh tests/lib/run-fuzz $(FUZZ_SECONDS)
+	$(MAKE) FUZZ=1 fuzz-bin
+	@bash tests/lib/run-fuzz build/fuzz $(FUZZ_SECONDS)
 
 lint-man:
 	@for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done

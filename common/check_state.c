@@ -1,4 +1,5 @@
 #include "check_state.h"
+#include "jsoncheck.h"
 #include "atomicfile.h"
 #include "state.h"
 
@@ -106,7 +107,7 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
     int rc = atomicfile_read(path, CHECK_STATE_FILE_MAX, &data, &len, err);
     if (rc != 0)
         return rc == 1 ? 0 : -1; /* absent: a first run */
-    jv o = jv_parse_sized(data, (int)len);
+    jv o = jsoncheck(data, len, NULL, NULL) == 0 ? jv_parse_sized(data, (int)len) : jv_invalid();
     free(data);
     if (jv_get_kind(o) != JV_KIND_OBJECT) {
         jv_free(o);

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "jsoncheck.h"
 
 #include "builtin.h"
 
@@ -198,39 +199,6 @@ static size_t scan_value(const char *s, size_t len, size_t pos, bool *complete)
     return i;
 }
 
-/*
- * libjq 1.6 leaks the string when a string follows a value inside an array
- * or object without a separator ('["a" "b"]'): its value() returns the
- * error without freeing it.  Such text is found here first and reported
- * with jq's words, so bad input cannot make the loader leak.  In valid
- * JSON a string inside a container always follows '[', '{', ',' or ':'.
- * Returns the offset of the offending quote, or len if there is none.
- */
-static size_t find_missing_separator(const char *s, size_t len)
-{
-    size_t depth = 0;
-    char last = '\0'; /* last non-blank character outside strings; '"' ends a string */
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '"') {
-            if (depth > 0 && last && !strchr("[{,:", last))
-                return i;
-            for (i++; i < len && s[i] != '"'; i++)
-                if (s[i] == '\\')
-                    i++;
-            last = '"';
-            continue;
-        }
-        if (is_blank(c))
-            continue;
-        if (c == '{' || c == '[')
-            depth++;
-        else if ((c == '}' || c == ']') && depth > 0)
-            depth--;
-        last = c;
-    }
-    return len;
-}
 
 /*
  * Parses exactly one JSON value.  On failure returns an invalid jv and
@@ -239,10 +207,17 @@ static size_t find_missing_separator(const char *s, size_t len)
  */
 static jv parse_slice(const char *s, size_t len, char *reason, size_t size, size_t *line)
 {
-    size_t bad = find_missing_separator(s, len);
-    if (bad < len) {
+    /* jq 1.6 leaks on some malformed input: it only sees checked JSON. */
+    size_t bad;
+    struct heal_error syntax;
+    if (jsoncheck(s, len, &bad, &syntax) != 0) {
+        while (bad == len && bad > 0 && strchr(" \t\r\n", s[bad - 1]))
+            bad--, len--; /* an early end is reported at the last line with text */
         *line = 1 + count_lines(s, 0, bad);
-        snprintf(reason, size, "expected separator between values");
+        char *at = strstr(syntax.msg, " at offset");
+        if (at)
+            *at = '\0';
+        snprintf(reason, size, "%.200s", syntax.msg);
         return jv_invalid();
     }
     struct jv_parser *parser = jv_parser_new(0);

@@ -1,4 +1,5 @@
 #include "journal.h"
+#include "jsoncheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,7 +179,7 @@ static int reader_take_line(struct journal_reader *reader, const char *s, size_t
     }
     if (line_blank(s, n))
         return 0;
-    jv v = jv_parse_sized(s, (int)n);
+    jv v = jsoncheck(s, n, NULL, NULL) == 0 ? jv_parse_sized(s, (int)n) : jv_invalid();
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
         jv_free(v);
         reader->bad++;

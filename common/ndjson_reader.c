@@ -1,3 +1,4 @@
+#include "jsoncheck.h"
 #include "ndjson.h"
 #include "utf8.h"
 
@@ -105,6 +106,11 @@ jv ndjson_parse_line(const char *line, size_t len, struct heal_error *err)
     }
     if (len > (size_t)INT32_MAX) {
         heal_error_set(err, "line too long");
+        return jv_invalid();
+    }
+    struct heal_error syntax;
+    if (jsoncheck(line, len, NULL, &syntax) != 0) {
+        heal_error_set(err, "invalid JSON: %s", syntax.msg);
         return jv_invalid();
     }
     jv v = jv_parse_sized(line, (int)len);

@@ -24,8 +24,8 @@ setup() {
     assert_line --partial ":4: expected a JSON object, got an array"
     assert_line --partial ":7: invalid UTF-8 at offset"
     assert_line --partial ":8: NUL byte at offset"
-    assert_line --partial ":9: invalid JSON: Unfinished JSON term at end of line"
-    assert_line --partial ":11: invalid JSON: Unexpected extra JSON values"
+    assert_line --partial ":9: invalid JSON: unexpected end of input at offset 26"
+    assert_line --partial ":11: invalid JSON: unexpected text after the value at offset 28"
     assert_line --partial ":14: line of 1126426 bytes exceeds the 1048576-byte limit"
 }
 

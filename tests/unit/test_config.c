@@ -120,19 +120,19 @@ static void test_shapes(void)
     CHECK_STR(got.entries, "a@f.json:1 | c@f.json:3 | d@f.json:5",
               "the lines after a bad NDJSON line still load");
     CHECK_STR(got.errors,
-              "f.json:2: invalid JSON: expected another key-value pair | "
-              "f.json:4: invalid JSON: invalid numeric literal",
+              "f.json:2: invalid JSON: expected a string key | "
+              "f.json:4: invalid JSON: invalid literal",
               "a bad NDJSON line is reported with its own line number");
 
     parse(&got, "{\"id\":\"a\"}\n{\"id\": \"b\"} {\"id\": \"c\"}\n[{\"id\": \"d\"}]\n");
     CHECK_STR(got.entries, "a@f.json:1 | d@f.json:3",
               "an NDJSON line may hold an array of objects");
-    CHECK_STR(got.errors, "f.json:2: invalid JSON: more than one JSON value",
+    CHECK_STR(got.errors, "f.json:2: invalid JSON: unexpected text after the value",
               "an NDJSON line with two values is reported");
 
     unsigned n = parse(&got, "# broken\n{\n  \"id\": \"a\",\n  \"x\": ,\n  \"y\": 2\n}\n"
                              "{\"id\": \"b\"}\n");
-    CHECK_STR(got.errors, "f.json:4: invalid JSON: expected value before ','",
+    CHECK_STR(got.errors, "f.json:4: invalid JSON: expected a value",
               "a broken object is reported at the line jq stopped on");
     CHECK(n == 1 && got.entries[0] == '\0', "a broken object skips the rest of its file");
 
@@ -142,11 +142,11 @@ static void test_shapes(void)
     CHECK_STR(got.entries, "", "a broken array loads none of its elements");
 
     parse(&got, "[\n  {\"id\": \"a\",\n   \"x\": \"1\" \"2\"}\n]\n");
-    CHECK_STR(got.errors, "f.json:3: invalid JSON: expected separator between values",
+    CHECK_STR(got.errors, "f.json:3: invalid JSON: expected ',' or '}'",
               "two strings without a separator are reported at their line (and do not leak)");
 
     parse(&got, "{\n  \"id\": \"a\"\n");
-    CHECK_STR(got.errors, "f.json:2: invalid JSON: unfinished JSON term at EOF",
+    CHECK_STR(got.errors, "f.json:2: invalid JSON: unexpected end of input",
               "an unterminated object is reported at the last line it reached");
 
     parse(&got, "[\n  {\"id\": \"a\"},\n  3,\n  \"s\",\n  {\"id\": \"b\"}\n]\n");
@@ -324,7 +324,7 @@ static void test_dirs(void)
     sink = sink_for(&got);
     n = config_load_dir(conf, "checks.d", &sink);
     snprintf(want, sizeof want,
-             "%s/checks.d/80-bad.json:2: invalid JSON: expected value before ','", conf);
+             "%s/checks.d/80-bad.json:2: invalid JSON: expected a string key", conf);
     CHECK_STR(got.errors, want, "bad content in a drop-in is reported as PATH:LINE");
     CHECK(n == 1 && sink.problems == 1 && strstr(got.entries, "ok1@"),
           "the problem count covers exactly what was reported");
