@@ -1,0 +1,52 @@
+/*
+ * analyze.h — from failure text and failed checks to diagnoses.
+ *
+ * Text lines are matched against the catalog; repeats of one signature
+ * with the same facts within the window (input time when the line starts
+ * with a timestamp, wall time otherwise) become one diagnosis carrying
+ * count, first_seen and last_seen, emitted when its window closes or at
+ * the end.  A failed check record (HARD, or any state with all_states) is
+ * diagnosed from its own summary, output and evidence; with no match it
+ * becomes unknown.unclassified (analyzer "none").  Other records are
+ * passed through untouched.  Records go to the emit callback, which
+ * consumes them.
+ */
+#ifndef HEAL_ANALYZE_H
+#define HEAL_ANALYZE_H
+
+#include "catalog.h"
+
+#include <jv.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ANALYZE_WINDOW_DEFAULT_MS 60000
+#define ANALYZE_GROUPS_MAX 4096   /* open groups; beyond, the oldest is emitted early */
+#define ANALYZE_EVIDENCE_LINES 5  /* lines kept per diagnosis */
+#define ANALYZE_EVIDENCE_LINE_MAX 1024
+
+typedef void analyze_emit_fn(void *ctx, jv record);
+
+struct analyzer;
+
+struct analyzer *analyzer_new(struct catalog *catalog, int64_t window_ms, bool all_states,
+                              analyze_emit_fn *emit, void *ctx);
+void analyzer_free(struct analyzer *a);
+
+/* One line of plain text. */
+void analyzer_text(struct analyzer *a, const char *line, size_t len);
+/* One record (consumed): a check is diagnosed, anything else passes through. */
+void analyzer_record(struct analyzer *a, jv record);
+/* Emits every open group (end of input). */
+void analyzer_flush(struct analyzer *a);
+
+/* Counters for the exit status and a summary. */
+struct analyze_stats {
+    uint64_t lines, matched, diagnoses, unclassified, passed;
+};
+struct analyze_stats analyzer_stats(const struct analyzer *a);
+
+/* Parses a leading timestamp (RFC 3339, "2026/11/29 19:52:40", syslog's "Nov 29 19:52:40"). */
+bool analyze_line_time(const char *line, size_t len, int64_t now_ms, int64_t *ms);
+
+#endif

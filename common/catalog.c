@@ -1,0 +1,410 @@
+#include "catalog.h"
+#include "builtin.h"
+
+#include <hs/hs.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const catalog_categories[] = {
+    "disk", "memory", "resource", "process", "network", "dns", "tls", "http", "permission",
+    "auth", "database", "service", "container", "dependency", "build", "test", "config",
+    "runtime", "lock", "time", "unknown", NULL};
+
+static const struct config_field signature_fields[] = {
+    {"id", CONFIG_STRING, true},
+    {"category", CONFIG_STRING, true},
+    {"severity", CONFIG_STRING, true},
+    {"patterns", CONFIG_ARRAY, true},
+    {"literals", CONFIG_ARRAY, true},
+    {"summary", CONFIG_STRING, true},
+    {"description", CONFIG_STRING, false},
+    {"confidence", CONFIG_NUMBER, false},
+    {"transient", CONFIG_BOOL, false},
+    {"remedies", CONFIG_ARRAY, false},
+    {"multiline", CONFIG_STRING | CONFIG_NULL, false},
+    {"source", CONFIG_STRING, false},
+    {"disabled", CONFIG_BOOL, false},
+    {NULL, 0, false},
+};
+
+struct catalog {
+    struct signature *sigs;
+    size_t n;
+    hs_database_t *db;
+    hs_scratch_t *scratch;
+    unsigned *literal_sig; /* Vectorscan id -> signature index */
+    unsigned char *hit;    /* per signature: seen in the current line */
+    unsigned *hits;        /* list of signatures seen in the current line */
+    size_t nhits;
+    pcre2_match_data *md;
+};
+
+size_t catalog_size(const struct catalog *c)
+{
+    return c->n;
+}
+
+const struct signature *catalog_get(const struct catalog *c, size_t i)
+{
+    return i < c->n ? &c->sigs[i] : NULL;
+}
+
+static char *str_field(jv o, const char *key)
+{
+    jv v = jv_object_get(jv_copy(o), jv_string(key));
+    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
+    jv_free(v);
+    return s;
+}
+
+static void signature_free(struct signature *s)
+{
+    free(s->id), free(s->category), free(s->severity), free(s->summary);
+    free(s->description), free(s->source), free(s->multiline);
+    jv_free(s->remedies);
+    for (size_t i = 0; i < s->npatterns; i++)
+        pcre2_code_free(s->patterns[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static int known_category(const char *c)
+{
+    for (const char *const *k = catalog_categories; *k; k++)
+        if (!strcmp(*k, c))
+            return 1;
+    return 0;
+}
+
+/* Validates and compiles one entry (borrowed).  Returns 0, or -1 with err. */
+static int signature_build(jv o, struct signature *s, struct heal_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->remedies = jv_array();
+    struct heal_error e;
+    if (config_check_fields(o, signature_fields, &e) != 0)
+        return heal_error_set(err, "%s", e.msg);
+    s->id = str_field(o, "id");
+    s->category = str_field(o, "category");
+    s->severity = str_field(o, "severity");
+    s->summary = str_field(o, "summary");
+    s->description = str_field(o, "description");
+    s->source = str_field(o, "source");
+    s->multiline = str_field(o, "multiline");
+    if (!known_category(s->category))
+        return heal_error_set(err, "unknown category '%s'", s->category);
+    size_t cl = strlen(s->category);
+    if (strncmp(s->id, s->category, cl) != 0 || s->id[cl] != '.' || !s->id[cl + 1])
+        return heal_error_set(err, "id must be '%s.NAME'", s->category);
+    if (strcmp(s->severity, "info") && strcmp(s->severity, "warning") &&
+        strcmp(s->severity, "critical"))
+        return heal_error_set(err, "severity must be info, warning or critical");
+    jv conf = jv_object_get(jv_copy(o), jv_string("confidence"));
+    s->confidence = jv_get_kind(conf) == JV_KIND_NUMBER ? jv_number_value(conf) : 0.8;
+    jv_free(conf);
+    if (!(s->confidence > 0 && s->confidence <= 1))
+        return heal_error_set(err, "confidence must be in (0, 1]");
+    jv tr = jv_object_get(jv_copy(o), jv_string("transient"));
+    s->transient = jv_get_kind(tr) == JV_KIND_TRUE;
+    jv_free(tr);
+    jv rem = jv_object_get(jv_copy(o), jv_string("remedies"));
+    if (jv_get_kind(rem) == JV_KIND_ARRAY) {
+        jv_free(s->remedies);
+        s->remedies = rem;
+    } else {
+        jv_free(rem);
+    }
+    jv pats = jv_object_get(jv_copy(o), jv_string("patterns"));
+    int np = jv_array_length(jv_copy(pats));
+    int rc = 0;
+    if (np < 1 || np > CATALOG_PATTERNS_MAX)
+        rc = heal_error_set(err, "needs 1 to %d patterns", CATALOG_PATTERNS_MAX);
+    for (int i = 0; rc == 0 && i < np; i++) {
+        jv p = jv_array_get(jv_copy(pats), i);
+        if (jv_get_kind(p) != JV_KIND_STRING) {
+            rc = heal_error_set(err, "pattern %d is not a string", i + 1);
+        } else {
+            int code;
+            PCRE2_SIZE off;
+            pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
+                                           PCRE2_UTF, &code, &off, NULL);
+            if (!re) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(code, msg, sizeof msg);
+                rc = heal_error_set(err, "pattern %d: %s at offset %zu", i + 1, (char *)msg,
+                                    (size_t)off);
+            } else {
+                pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+                s->patterns[s->npatterns++] = re;
+            }
+        }
+        jv_free(p);
+    }
+    jv_free(pats);
+    return rc;
+}
+
+struct load_ctx {
+    jv entries; /* validated entries in order, by id */
+    jv sources;
+    jv seen_builtin, seen_user; /* id -> true, for duplicates within one origin */
+    bool user;
+    config_error_fn *report;
+    void *ctx;
+    unsigned problems;
+};
+
+static void load_error(void *p, const char *message)
+{
+    struct load_ctx *l = p;
+    l->problems++;
+    if (l->report)
+        l->report(l->ctx, message);
+}
+
+static void load_entry(void *p, jv entry, const char *source)
+{
+    struct load_ctx *l = p;
+    char msg[CONFIG_MESSAGE_MAX];
+    jv idv = jv_object_get(jv_copy(entry), jv_string("id"));
+    if (jv_get_kind(idv) != JV_KIND_STRING) {
+        snprintf(msg, sizeof msg, "%s: signature without an 'id'", source);
+        load_error(l, msg);
+        jv_free(idv), jv_free(entry);
+        return;
+    }
+    const char *id = jv_string_value(idv);
+    jv *seen = l->user ? &l->seen_user : &l->seen_builtin;
+    jv was = jv_object_get(jv_copy(*seen), jv_string(id));
+    if (jv_is_valid(was) && jv_get_kind(was) != JV_KIND_NULL) {
+        snprintf(msg, sizeof msg, "%s: signature '%s': duplicate id (first at %s); ignored",
+                 source, id, jv_string_value(was));
+        load_error(l, msg);
+        jv_free(was), jv_free(idv), jv_free(entry);
+        return;
+    }
+    jv_free(was);
+    *seen = jv_object_set(*seen, jv_string(id), jv_string(source));
+    jv disabled = jv_object_get(jv_copy(entry), jv_string("disabled"));
+    bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
+    jv_free(disabled);
+    struct signature probe;
+    struct heal_error err;
+    if (!off && signature_build(entry, &probe, &err) != 0) {
+        snprintf(msg, sizeof msg, "%s: signature '%s': %s", source, id, err.msg);
+        load_error(l, msg);
+        signature_free(&probe);
+        jv_free(idv), jv_free(entry);
+        return;
+    }
+    if (!off)
+        signature_free(&probe);
+    /* Override or disable by id; the first position is kept. */
+    int n = jv_array_length(jv_copy(l->entries)), at = -1;
+    for (int i = 0; i < n && at < 0; i++) {
+        jv e = jv_array_get(jv_copy(l->entries), i);
+        jv eid = jv_object_get(e, jv_string("id"));
+        if (jv_get_kind(eid) == JV_KIND_STRING && !strcmp(jv_string_value(eid), id))
+            at = i;
+        jv_free(eid);
+    }
+    jv value = off ? jv_null() : entry;
+    if (off)
+        jv_free(entry);
+    if (at >= 0) {
+        l->entries = jv_array_set(l->entries, at, value);
+        l->sources = jv_array_set(l->sources, at, jv_string(source));
+    } else if (!off) {
+        l->entries = jv_array_append(l->entries, value);
+        l->sources = jv_array_append(l->sources, jv_string(source));
+    }
+    jv_free(idv);
+}
+
+struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
+                             unsigned *problems, struct heal_error *err)
+{
+    struct load_ctx l = {jv_array(), jv_array(), jv_object(), jv_object(), false, report, ctx, 0};
+    struct config_sink sink = {.entry = load_entry, .error = load_error, .ctx = &l};
+    for (const struct builtin_file *f = heal_builtin_files; f->name; f++)
+        if (strncmp(f->name, "signatures", 10) == 0)
+            config_load_builtin(f->name, &sink);
+    l.user = true;
+    if (config_dir)
+        config_load_dir(config_dir, "signatures.d", &sink);
+    *problems = l.problems;
+
+    struct catalog *c = calloc(1, sizeof *c);
+    int n = jv_array_length(jv_copy(l.entries));
+    c->sigs = calloc((size_t)(n ? n : 1), sizeof *c->sigs);
+    /* Literal table for Vectorscan: each literal becomes a pattern whose id
+     * is its signature's index. */
+    size_t cap = 256, nl = 0;
+    char **lit = malloc(cap * sizeof *lit);
+    unsigned *ids = malloc(cap * sizeof *ids);
+    unsigned *flags = malloc(cap * sizeof *flags);
+    for (int i = 0; i < n; i++) {
+        jv e = jv_array_get(jv_copy(l.entries), i);
+        if (jv_get_kind(e) != JV_KIND_OBJECT) {
+            jv_free(e);
+            continue;
+        }
+        struct signature *s = &c->sigs[c->n];
+        struct heal_error e2;
+        if (signature_build(e, s, &e2) != 0) { /* validated at load: cannot happen */
+            signature_free(s);
+            jv_free(e);
+            continue;
+        }
+        jv ls = jv_object_get(jv_copy(e), jv_string("literals"));
+        for (int k = 0; k < jv_array_length(jv_copy(ls)); k++) {
+            jv one = jv_array_get(jv_copy(ls), k);
+            if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0) {
+                if (nl == cap) {
+                    cap *= 2;
+                    lit = realloc(lit, cap * sizeof *lit);
+                    ids = realloc(ids, cap * sizeof *ids);
+                    flags = realloc(flags, cap * sizeof *flags);
+                }
+                /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
+                lit[nl] = strdup(jv_string_value(one));
+                ids[nl] = (unsigned)c->n;
+                flags[nl] = HS_FLAG_SINGLEMATCH;
+                size_t len = strlen(lit[nl]);
+                if (len > s->specificity)
+                    s->specificity = len;
+                nl++;
+            }
+            jv_free(one);
+        }
+        jv_free(ls);
+        jv_free(e);
+        c->n++;
+    }
+    jv_free(l.entries), jv_free(l.sources), jv_free(l.seen_builtin), jv_free(l.seen_user);
+    c->hit = calloc(c->n ? c->n : 1, 1);
+    c->hits = calloc(c->n ? c->n : 1, sizeof *c->hits);
+    c->md = pcre2_match_data_create(64, NULL);
+    int ok = 0;
+    if (nl > 0) {
+        size_t *lens = malloc(nl * sizeof *lens);
+        for (size_t i = 0; i < nl; i++)
+            lens[i] = strlen(lit[i]);
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_lit_multi((const char *const *)lit, flags, ids, lens, (unsigned)nl,
+                                 HS_MODE_BLOCK, NULL, &c->db, &ce) != HS_SUCCESS) {
+            heal_error_set(err, "prefilter: %s", ce ? ce->message : "compile failed");
+            hs_free_compile_error(ce);
+            ok = -1;
+        } else if (hs_alloc_scratch(c->db, &c->scratch) != HS_SUCCESS) {
+            heal_error_set(err, "prefilter: cannot allocate scratch space");
+            ok = -1;
+        }
+        free(lens);
+    }
+    for (size_t i = 0; i < nl; i++)
+        free(lit[i]);
+    free(lit), free(ids), free(flags);
+    if (ok != 0) {
+        catalog_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void catalog_free(struct catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        signature_free(&c->sigs[i]);
+    free(c->sigs);
+    hs_free_scratch(c->scratch);
+    hs_free_database(c->db);
+    free(c->hit), free(c->hits);
+    pcre2_match_data_free(c->md);
+    free(c);
+}
+
+static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    (void)from, (void)to, (void)flags;
+    struct catalog *c = ctx;
+    if (!c->hit[id]) {
+        c->hit[id] = 1;
+        c->hits[c->nhits++] = id;
+    }
+    return 0;
+}
+
+static void prefilter(struct catalog *c, const char *line, size_t len)
+{
+    c->nhits = 0;
+    if (c->db && len > 0)
+        hs_scan(c->db, line, (unsigned)len, 0, c->scratch, on_literal, c);
+    for (size_t i = 0; i < c->nhits; i++)
+        c->hit[c->hits[i]] = 0;
+}
+
+size_t catalog_prefilter_hits(struct catalog *c, const char *line, size_t len)
+{
+    prefilter(c, line, len);
+    return c->nhits;
+}
+
+static jv capture_facts(const pcre2_code *re, pcre2_match_data *md, const char *line)
+{
+    jv facts = jv_object();
+    uint32_t count = 0, entry_size = 0;
+    PCRE2_SPTR table;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t pairs = pcre2_get_ovector_count(md);
+    for (uint32_t i = 0; i < count; i++) {
+        PCRE2_SPTR e = table + i * entry_size;
+        uint32_t n = ((uint32_t)e[0] << 8) | e[1];
+        if (n >= pairs || ov[2 * n] == PCRE2_UNSET)
+            continue;
+        size_t len = ov[2 * n + 1] - ov[2 * n];
+        if (len > CATALOG_FACT_MAX)
+            len = CATALOG_FACT_MAX;
+        /* Several groups may share a name ((?J)); keep the one that matched. */
+        facts = jv_object_set(facts, jv_string((const char *)e + 2),
+                              jv_string_sized(line + ov[2 * n], (int)len));
+    }
+    return facts;
+}
+
+int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m)
+{
+    prefilter(c, line, len);
+    const struct signature *best = NULL;
+    double best_score = 0;
+    for (size_t h = 0; h < c->nhits; h++) {
+        struct signature *s = &c->sigs[c->hits[h]];
+        for (size_t p = 0; p < s->npatterns; p++) {
+            int rc = pcre2_match(s->patterns[p], (PCRE2_SPTR)line, len, 0, 0, c->md, NULL);
+            if (rc < 0)
+                continue;
+            /* More confident first; among equals, the more specific literal. */
+            double score = s->confidence + (double)s->specificity * 1e-4;
+            if (!best || score > best_score) {
+                if (best)
+                    jv_free(m->facts);
+                best = s;
+                best_score = score;
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+                m->sig = s;
+                m->start = ov[0];
+                m->end = ov[1];
+                m->facts = capture_facts(s->patterns[p], c->md, line);
+            }
+            break;
+        }
+    }
+    return best != NULL;
+}

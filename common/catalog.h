@@ -1,0 +1,72 @@
+/*
+ * catalog.h — the signature catalog heal-analyze matches text against.
+ *
+ * Built-in signatures (data/signatures-*.json) load first, then the
+ * drop-ins of signatures.d, which may override a built-in by id or turn
+ * it off with {"id": "...", "disabled": true}.  A bad entry (unknown
+ * category, bad regex, a duplicate id within one origin) is reported with
+ * its source, id and — for a regex — PCRE2's error offset; the rest of
+ * the catalog still loads.
+ *
+ * Matching is two-step: every signature's literals go into one Vectorscan
+ * database, so a line that contains none of them (most lines) costs one
+ * scan and no regex; the signatures whose literals were seen are then
+ * confirmed with their PCRE2 patterns (JIT-compiled), whose named
+ * captures become the diagnosis' facts.  Not thread-safe (one scratch).
+ */
+#ifndef HEAL_CATALOG_H
+#define HEAL_CATALOG_H
+
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <jv.h>
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CATALOG_SIGNATURES_MAX 10000
+#define CATALOG_PATTERNS_MAX 32 /* per signature */
+#define CATALOG_FACT_MAX 512    /* bytes kept of one captured fact */
+
+struct signature {
+    char *id, *category, *severity, *summary, *description, *source, *multiline;
+    double confidence;
+    bool transient;
+    jv remedies; /* array of strings */
+    pcre2_code *patterns[CATALOG_PATTERNS_MAX];
+    size_t npatterns;
+    size_t specificity; /* length of its longest literal: more specific wins ties */
+};
+
+struct catalog;
+
+/*
+ * Loads the built-ins and config_dir/signatures.d (config_dir may be NULL).
+ * Problems go to report; returns NULL only when nothing usable remains
+ * (err says why).
+ */
+struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
+                             unsigned *problems, struct heal_error *err);
+void catalog_free(struct catalog *c);
+size_t catalog_size(const struct catalog *c);
+const struct signature *catalog_get(const struct catalog *c, size_t i);
+
+/* The best match of one line. */
+struct catalog_match {
+    const struct signature *sig;
+    jv facts;     /* object of strings; owned by the match */
+    size_t start; /* byte range of the pattern's match within the line */
+    size_t end;
+};
+
+/*
+ * Matches one line.  Returns 1 and fills m (free m->facts) when a
+ * signature matched; 0 when none did.
+ */
+int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m);
+
+/* Counts lines (of a block) that any literal hits: the prefilter alone, for benchmarks. */
+size_t catalog_prefilter_hits(struct catalog *c, const char *line, size_t len);
+
+#endif
