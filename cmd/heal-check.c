@@ -253,6 +253,7 @@ int main(int argc, const char **argv)
             set.problems++;
         } else {
             check_set_add(&set, apply_common_flags(o, labels), jv_string_value(f), report_definition, NULL);
+            o = jv_null(); /* consumed by check_set_add */
         }
         jv_free(o), jv_free(f), jv_free(a), jv_free(p);
     }
