@@ -304,14 +304,17 @@ static void match_strings(struct analyzer *a, jv v, struct catalog_match *best, 
             jv_free(e);
         }
         break;
-    case JV_KIND_OBJECT:
-        jv_object_foreach(jv_copy(v), k, e)
+    case JV_KIND_OBJECT: {
+        jv all = jv_copy(v); /* jv_object_foreach evaluates its argument repeatedly */
+        jv_object_foreach(all, k, e)
         {
             match_strings(a, e, best, evidence, depth + 1);
             jv_free(k);
             jv_free(e);
         }
+        jv_free(all);
         break;
+    }
     default:
         break;
     }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,8 @@ static int fsync_dir(const char *dir, struct heal_error *err)
     return 0;
 }
 
-int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode,
-                     struct heal_error *err)
+static int replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                   struct heal_error *err)
 {
     char dir[STATE_PATH_MAX], tmp[STATE_PATH_MAX];
     if (dir_of(path, dir, err) < 0 ||
@@ -83,7 +84,7 @@ int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode
     }
     /* Without this the rename can reach the disk before the data does,
      * and a crash leaves an empty file under the real name. */
-    if (fsync(fd) < 0) {
+    if (durable && fsync(fd) < 0) {
         heal_error_errno(err, "fsync %s", tmp);
         goto fail;
     }
@@ -97,7 +98,7 @@ int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode
         heal_error_errno(err, "rename %s to %s", tmp, path);
         goto fail;
     }
-    return fsync_dir(dir, err);
+    return durable ? fsync_dir(dir, err) : 0;
 
 fail:
     if (fd >= 0)
@@ -206,4 +207,16 @@ int atomicfile_cleanup(const char *dir, int64_t older_than_ms, size_t *removed,
     if (removed)
         *removed = count;
     return rc;
+}
+
+int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode,
+                     struct heal_error *err)
+{
+    return replace(path, data, len, mode, true, err);
+}
+
+int atomicfile_write_cache(const char *path, const void *data, size_t len, mode_t mode,
+                           struct heal_error *err)
+{
+    return replace(path, data, len, mode, false, err);
 }

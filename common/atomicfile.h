@@ -37,6 +37,15 @@ int atomicfile_write(const char *path, const void *data, size_t len, mode_t mode
                      struct heal_error *err);
 
 /*
+ * The same replace without fsync: old or new content after a crash of the
+ * process, but after a power loss possibly neither (then a damaged or
+ * missing file).  For caches that are rebuilt from the world anyway, such
+ * as check state: two fsyncs per check would dominate a run of 1,000.
+ */
+int atomicfile_write_cache(const char *path, const void *data, size_t len, mode_t mode,
+                           struct heal_error *err);
+
+/*
  * Reads all of `path` into a malloc'd buffer (*data, NUL-terminated, caller
  * frees) of *len bytes.  Returns 0, 1 when the file does not exist (*data
  * NULL), or -1 — also when the file is longer than `max` bytes, which is

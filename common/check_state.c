@@ -163,7 +163,8 @@ int check_state_save(const char *state_dir, const char *name, const struct check
     o = jv_object_set(o, jv_string("last_ok_ms"), jv_number((double)s->last_ok_ms));
     o = jv_object_set(o, jv_string("history"), h);
     jv text = jv_dump_string(o, 0);
-    int rc = atomicfile_write(path, jv_string_value(text),
+    /* State is a cache of history (DESIGN.md): no fsync, a damaged file is a fresh start. */
+    int rc = atomicfile_write_cache(path, jv_string_value(text),
                               (size_t)jv_string_length_bytes(jv_copy(text)), 0600, err);
     jv_free(text);
     return rc;

@@ -199,7 +199,8 @@ stop_bg() {
 heal_pid_alive() {
     local stat
     if [ -r "/proc/$1/stat" ]; then
-        stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+        # The process may exit between the test and the read: a failed read is "gone".
+        { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
         stat=${stat##*) }
         [ "${stat%% *}" != Z ]
     else
