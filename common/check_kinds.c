@@ -2,7 +2,8 @@
 #include "check.h"
 
 extern const struct check_kind check_kind_exec, check_kind_disk, check_kind_memory,
-    check_kind_swap, check_kind_load, check_kind_filehandles, check_kind_tcp, check_kind_dns;
+    check_kind_swap, check_kind_load, check_kind_filehandles, check_kind_tcp, check_kind_dns,
+    check_kind_systemd;
 
 const struct check_kind *const check_kinds[] = {
     &check_kind_exec,
@@ -13,5 +14,6 @@ const struct check_kind *const check_kinds[] = {
     &check_kind_filehandles,
     &check_kind_tcp,
     &check_kind_dns,
+    &check_kind_systemd,
     NULL,
 };
