@@ -59,9 +59,11 @@ static int64_t on_result(void *ctx, struct check_def *def, struct check_result *
         log_warn(def->name, "state: %s", err.msg);
     if (!run->state_dir[0])
         check_state_init(&st);
+    struct check_state before = st;
     check_state_update(&st, (int)result->status, def->max_attempts, def->flap_low, def->flap_high,
                        clock_now_ms());
-    if (run->state_dir[0] && check_state_save(run->state_dir, def->name, &st, &err) != 0)
+    if (run->state_dir[0] && check_state_differs(&before, &st) &&
+        check_state_save(run->state_dir, def->name, &st, &err) != 0)
         log_warn(def->name, "state: %s", err.msg);
     run->worst = check_status_worse(run->worst, result->status);
     run->counts[result->status & 3]++;

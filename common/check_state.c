@@ -34,6 +34,14 @@ double check_state_percent_change(const int *history, int len)
 
 static void record_history(struct check_state *s, int code)
 {
+    if (s->history_len == 0) {
+        /* Like Nagios, the history starts full of the first state: the same
+         * percentages, and a steady check never changes its state file. */
+        for (int i = 0; i < CHECK_STATE_HISTORY; i++)
+            s->history[i] = code;
+        s->history_len = CHECK_STATE_HISTORY;
+        return;
+    }
     if (s->history_len == CHECK_STATE_HISTORY) {
         memmove(s->history, s->history + 1, (CHECK_STATE_HISTORY - 1) * sizeof s->history[0]);
         s->history_len--;
@@ -54,7 +62,6 @@ void check_state_update(struct check_state *s, int code, int max_attempts, doubl
         /* A recovery keeps the type of the problem it ends (Nagios). */
         s->hard = prev <= 0 ? true : prev_hard;
         s->attempt = 1;
-        s->last_ok_ms = now_ms;
     } else if (prev <= 0) {
         s->attempt = 1;
         s->hard = max_attempts <= 1;
@@ -124,7 +131,6 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
     s->flapping = jv_get_kind(fl) == JV_KIND_TRUE;
     jv_free(fl);
     s->last_change_ms = (int64_t)num(o, "last_change_ms", 0);
-    s->last_ok_ms = (int64_t)num(o, "last_ok_ms", 0);
     jv h = jv_object_get(jv_copy(o), jv_string("history"));
     if (jv_get_kind(h) == JV_KIND_ARRAY) {
         int n = jv_array_length(jv_copy(h));
@@ -160,7 +166,6 @@ int check_state_save(const char *state_dir, const char *name, const struct check
     o = jv_object_set(o, jv_string("flapping"), jv_bool(s->flapping));
     o = jv_object_set(o, jv_string("percent_change"), jv_number(s->percent_change));
     o = jv_object_set(o, jv_string("last_change_ms"), jv_number((double)s->last_change_ms));
-    o = jv_object_set(o, jv_string("last_ok_ms"), jv_number((double)s->last_ok_ms));
     o = jv_object_set(o, jv_string("history"), h);
     jv text = jv_dump_string(o, 0);
     /* State is a cache of history (DESIGN.md): no fsync, a damaged file is a fresh start. */
@@ -168,4 +173,16 @@ int check_state_save(const char *state_dir, const char *name, const struct check
                               (size_t)jv_string_length_bytes(jv_copy(text)), 0600, err);
     jv_free(text);
     return rc;
+}
+
+bool check_state_differs(const struct check_state *a, const struct check_state *b)
+{
+    if (a->last_code != b->last_code || a->attempt != b->attempt || a->hard != b->hard ||
+        a->flapping != b->flapping || a->last_change_ms != b->last_change_ms ||
+        a->history_len != b->history_len)
+        return true;
+    for (int i = 0; i < a->history_len; i++)
+        if (a->history[i] != b->history[i])
+            return true;
+    return false;
 }

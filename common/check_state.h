@@ -35,7 +35,6 @@ struct check_state {
     int history[CHECK_STATE_HISTORY];
     int history_len;
     int64_t last_change_ms; /* when the status last changed */
-    int64_t last_ok_ms;
 };
 
 void check_state_init(struct check_state *s);
@@ -52,5 +51,12 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
                      struct heal_error *err);
 int check_state_save(const char *state_dir, const char *name, const struct check_state *s,
                      struct heal_error *err);
+
+/*
+ * True if what check_state_save() keeps differs between a and b.  A check
+ * that stays OK changes nothing: heal-check then writes nothing, so a
+ * healthy host costs no disk writes per run.
+ */
+bool check_state_differs(const struct check_state *a, const struct check_state *b);
 
 #endif
