@@ -91,7 +91,9 @@ static int get_range(const jv *o, const char *key, bool *has, struct range *r, c
 static int labels_are_strings(const jv *labels, struct heal_error *err)
 {
     int rc = 0;
-    jv_object_foreach(jv_copy(*labels), k, v)
+    /* The macro evaluates its object at every step and never frees it: borrow,
+     * do not copy, or each step leaks a reference. */
+    jv_object_foreach(*labels, k, v)
     {
         if (rc == 0 && jv_get_kind(v) != JV_KIND_STRING)
             rc = heal_error_set(err, "label '%s' must be a string, not %s", jv_string_value(k),
