@@ -170,7 +170,9 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
                     get_duration(&object, "interval", CHECK_INTERVAL_DEFAULT_MS,
                                  &def->interval_ms, &e)))
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    if (rc == 0 && get_duration(&object, "retry_interval", def->interval_ms / 3 + 1,
+    /* A SOFT problem is confirmed three times as fast (10 s by default). */
+    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
+    if (rc == 0 && get_duration(&object, "retry_interval", retry_default,
                                 &def->retry_interval_ms, &e))
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
     if (rc == 0) {
