@@ -251,13 +251,15 @@ int main(int argc, const char **argv)
         jv o = oneoff(jv_string_value(f), jv_string_value(a), &err);
         opt.name = saved;
         if (!jv_is_valid(o)) {
+            jv_free(o);
             log_error(NULL, "%s", err.msg);
             set.problems++;
         } else {
+            /* Consumes o: the definition now owns it. */
             check_set_add(&set, apply_common_flags(o, labels), jv_string_value(f), report_definition, NULL);
             o = jv_null(); /* consumed by check_set_add */
         }
-        jv_free(o), jv_free(f), jv_free(a), jv_free(p);
+        jv_free(f), jv_free(a), jv_free(p);
     }
     if (noneoff == 0) {
         if (opt.checks_file) {

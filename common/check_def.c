@@ -91,9 +91,9 @@ static int get_range(const jv *o, const char *key, bool *has, struct range *r, c
 static int labels_are_strings(const jv *labels, struct heal_error *err)
 {
     int rc = 0;
-    /* jv_object_foreach evaluates its object argument repeatedly: copy once. */
-    jv all = jv_copy(*labels);
-    jv_object_foreach(all, k, v)
+    /* The macro evaluates its object at every step and never frees it: borrow,
+     * do not copy, or each step leaks a reference. */
+    jv_object_foreach(*labels, k, v)
     {
         if (rc == 0 && jv_get_kind(v) != JV_KIND_STRING)
             rc = heal_error_set(err, "label '%s' must be a string, not %s", jv_string_value(k),
@@ -101,7 +101,6 @@ static int labels_are_strings(const jv *labels, struct heal_error *err)
         jv_free(k);
         jv_free(v);
     }
-    jv_free(all);
     return rc;
 }
 
@@ -171,7 +170,9 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
                     get_duration(&object, "interval", CHECK_INTERVAL_DEFAULT_MS,
                                  &def->interval_ms, &e)))
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    if (rc == 0 && get_duration(&object, "retry_interval", def->interval_ms / 3 + 1,
+    /* A SOFT problem is confirmed three times as fast (10 s by default). */
+    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
+    if (rc == 0 && get_duration(&object, "retry_interval", retry_default,
                                 &def->retry_interval_ms, &e))
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
     if (rc == 0) {

@@ -129,8 +129,10 @@ static enum nagios_status disk_one(const struct check_def *def, const char *path
         m = jv_object_set(m, jv_string("error"), jv_string("cannot statvfs"));
         jv mounts = jv_object_get(jv_copy(r->evidence), jv_string("mounts"));
         r->evidence = jv_object_set(r->evidence, jv_string("mounts"), jv_array_append(mounts, m));
-        if (*worst_status == NAGIOS_OK && !worst[0])
+        /* Like check_disk's "is not accessible": UNKNOWN, and it counts. */
+        if (!worst[0] || worse(*worst_status, NAGIOS_UNKNOWN) != *worst_status)
             snprintf(worst, worst_size, "%s: cannot read usage", path);
+        *worst_status = worse(*worst_status, NAGIOS_UNKNOWN);
         return NAGIOS_UNKNOWN;
     }
     double total = (double)vfs.f_blocks * vfs.f_frsize;

@@ -195,7 +195,10 @@ stop_bg() {
 }
 
 # heal_pid_alive PID: true while PID runs (an exited, unreaped child is a
-# zombie that `kill -0` still finds, so look at its state).
+# zombie that `kill -0` still finds, so look at its state).  bash reaps its
+# background children on its own, so /proc/PID may vanish between the test
+# and the read: read with a builtin in a condition, not in $(<...), whose
+# subshell would trip bats' ERR trap.
 heal_pid_alive() {
     local stat
     if [ -r "/proc/$1/stat" ]; then
