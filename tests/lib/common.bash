@@ -210,3 +210,9 @@ heal_pid_alive() {
         kill -0 "$1" 2>/dev/null
     fi
 }
+
+# The names of the built-in checks, in order, from data/checks.json itself,
+# so suites follow the catalog instead of repeating it.
+builtin_check_names() {
+    grep -v '^[[:space:]]*#' "$HEAL_ROOT/data/checks.json" | jq -r '.[].name'
+}
