@@ -2,8 +2,8 @@
 #include "check.h"
 
 extern const struct check_kind check_kind_exec, check_kind_disk, check_kind_memory,
-    check_kind_swap, check_kind_load, check_kind_filehandles, check_kind_process,
-    check_kind_file;
+    check_kind_swap, check_kind_load, check_kind_filehandles, check_kind_process, check_kind_file,
+    check_kind_log;
 
 const struct check_kind *const check_kinds[] = {
     &check_kind_exec,
@@ -14,5 +14,6 @@ const struct check_kind *const check_kinds[] = {
     &check_kind_filehandles,
     &check_kind_process,
     &check_kind_file,
+    &check_kind_log,
     NULL,
 };
