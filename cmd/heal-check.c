@@ -289,6 +289,8 @@ int main(int argc, const char **argv)
         log_warn("state", "%s; SOFT/HARD attempts will not carry over between runs", err.msg);
         run.state_dir[0] = '\0';
     }
+    for (size_t i = 0; i < set.n; i++)
+        set.defs[i].state_dir = run.state_dir[0] ? run.state_dir : NULL;
     run.out = ndjson_writer_new(STDOUT_FILENO);
     struct check_runner *runner = check_runner_new(opt.jobs, &err);
     if (!runner || !run.out) {

@@ -14,6 +14,10 @@
  *
  * jv ownership: a check_result owns its jv fields; check_result_free()
  * releases them.  check_def.def and .labels are owned by the definition.
+ *
+ * Kinds that remember something between runs (the log kind's offset)
+ * keep it under check_def.state_dir, which the program fills in; without
+ * one they remember only for the life of the process.
  */
 #ifndef HEAL_CHECK_H
 #define HEAL_CHECK_H
@@ -57,6 +61,8 @@ struct check_def {
     void *kind_data; /* parsed kind-specific settings, owned by the kind */
     int watch_fd;    /* --watch: readable means "run me now"; -1 if none */
     void *watch_data;
+    /* Borrowed, set by the program after opening it; NULL: no state kept. */
+    const char *state_dir;
 };
 
 struct check_result {
