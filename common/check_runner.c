@@ -181,56 +181,81 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
         slots[i].task.def = &defs[i];
         slots[i].due_mono_ms = t0;
     }
+    /* The running slots, so a wakeup costs O(running) and not O(n). */
+    size_t *active = calloc((size_t)r->jobs + 1, sizeof *active);
+    size_t nactive = 0;
+    /* --once starts each check once, in order: a cursor is all it needs.
+     * Other modes look at every idle check for its due time or watch fd. */
+    bool once = count == 1;
+    size_t next = 0;
     int rc = 0;
+    if (!active) {
+        free(slots), free(fds), free(owner);
+        return heal_error_set(err, "out of memory for %d jobs", r->jobs);
+    }
     for (;;) {
         int64_t now = clock_mono_ms();
-        int running = 0;
         bool pending = false;
-        for (size_t i = 0; i < n; i++)
-            running += slots[i].running;
         if (!signals_stop_requested()) {
-            for (size_t i = 0; i < n && running < r->jobs; i++) {
-                struct slot *s = &slots[i];
-                if (!s->running && wanted(s, count) && s->due_mono_ms <= now) {
+            if (once) {
+                while (nactive < (size_t)r->jobs && next < n) {
+                    struct slot *s = &slots[next];
                     start(r, s, fn, ctx);
-                    running += s->running;
+                    if (s->running)
+                        active[nactive++] = next;
+                    next++;
+                }
+            } else {
+                for (size_t i = 0; i < n && nactive < (size_t)r->jobs; i++) {
+                    struct slot *s = &slots[i];
+                    if (!s->running && wanted(s, count) && s->due_mono_ms <= now) {
+                        start(r, s, fn, ctx);
+                        if (s->running)
+                            active[nactive++] = i;
+                    }
                 }
             }
         }
-        /* Poll set: in-flight tasks, then watch fds of idle checks. */
+        /* Poll set: in-flight tasks, then (not --once) watch fds of idle checks. */
         int nfds = 0;
         int64_t timeout = -1;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a < nactive; a++) {
+            size_t i = active[a];
             struct slot *s = &slots[i];
             struct check_def *def = s->task.def;
-            if (s->running) {
-                pending = true;
-                int k = def->impl->pollfds ? def->impl->pollfds(&s->task, fds + nfds) : 0;
-                for (int j = 0; j < k; j++)
-                    owner[nfds + j] = (int)i;
-                nfds += k;
-                int64_t w = def->impl->wait_ms ? def->impl->wait_ms(&s->task) : -1;
-                int64_t left = s->task.deadline_mono_ms - now;
-                if (w < 0 || left < w)
-                    w = left < 0 ? 0 : left;
-                if (timeout < 0 || w < timeout)
-                    timeout = w;
-            } else if (wanted(s, count) && !signals_stop_requested()) {
-                pending = true;
-                if (count == 0 && def->impl->watch_open && def->watch_fd < 0)
-                    def->watch_fd = def->impl->watch_open(def);
-                if (count == 0 && def->watch_fd >= 0) {
-                    fds[nfds] = (struct pollfd){.fd = def->watch_fd, .events = POLLIN};
-                    owner[nfds++] = -(int)i - 1;
-                }
-                int64_t w = s->due_mono_ms - now;
-                if (w < 0)
-                    w = 0;
-                if (running >= r->jobs)
-                    w = -1; /* wait for a task to finish, not for the due time */
-                if (w >= 0 && (timeout < 0 || w < timeout))
-                    timeout = w;
+            pending = true;
+            int k = def->impl->pollfds ? def->impl->pollfds(&s->task, fds + nfds) : 0;
+            for (int j = 0; j < k; j++)
+                owner[nfds + j] = (int)i;
+            nfds += k;
+            int64_t w = def->impl->wait_ms ? def->impl->wait_ms(&s->task) : -1;
+            int64_t left = s->task.deadline_mono_ms - now;
+            if (w < 0 || left < w)
+                w = left < 0 ? 0 : left;
+            if (timeout < 0 || w < timeout)
+                timeout = w;
+        }
+        if (once && next < n && !signals_stop_requested())
+            pending = true; /* waiting for a free job */
+        for (size_t i = 0; !once && i < n; i++) {
+            struct slot *s = &slots[i];
+            struct check_def *def = s->task.def;
+            if (s->running || !wanted(s, count) || signals_stop_requested())
+                continue;
+            pending = true;
+            if (count == 0 && def->impl->watch_open && def->watch_fd < 0)
+                def->watch_fd = def->impl->watch_open(def);
+            if (count == 0 && def->watch_fd >= 0) {
+                fds[nfds] = (struct pollfd){.fd = def->watch_fd, .events = POLLIN};
+                owner[nfds++] = -(int)i - 1;
             }
+            int64_t w = s->due_mono_ms - now;
+            if (w < 0)
+                w = 0;
+            if (nactive >= (size_t)r->jobs)
+                w = -1; /* wait for a task to finish, not for the due time */
+            if (w >= 0 && (timeout < 0 || w < timeout))
+                timeout = w;
         }
         if (!pending)
             break;
@@ -286,14 +311,16 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
             }
             j = k;
         }
-        for (size_t i = 0; i < n; i++) {
-            struct slot *s = &slots[i];
-            if (!s->running)
-                continue;
+        for (size_t a = 0; a < nactive;) {
+            struct slot *s = &slots[active[a]];
             struct check_kind const *k = s->task.def->impl;
             if ((k->done && k->done(&s->task)) || now >= s->task.deadline_mono_ms ||
-                signals_stop_requested())
+                signals_stop_requested()) {
                 complete(s, fn, ctx);
+                active[a] = active[--nactive];
+            } else {
+                a++;
+            }
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -302,5 +329,6 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
     free(slots);
     free(fds);
     free(owner);
+    free(active);
     return rc;
 }
