@@ -365,6 +365,10 @@ void analyzer_record(struct analyzer *a, jv rec)
     d = jv_object_set(d, jv_string("evidence"), evidence);
     d = jv_object_set(d, jv_string("count"), jv_number(1));
     jv ts = jv_object_get(jv_copy(rec), jv_string("ts"));
+    if (jv_get_kind(ts) != JV_KIND_STRING) { /* records from a script may lack it */
+        jv_free(ts);
+        ts = time_string(clock_now_ms());
+    }
     d = jv_object_set(d, jv_string("first_seen"), jv_copy(ts));
     d = jv_object_set(d, jv_string("last_seen"), ts);
     a->emit(a->ctx, rec); /* the check itself passes through too */
