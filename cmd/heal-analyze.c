@@ -119,6 +119,14 @@ static void list_catalog(const struct catalog *c, bool text)
     }
 }
 
+/* "FILE:LINE" of the line just read; built only when there is something to say. */
+static const char *where(const char *name, const struct linereader *lr)
+{
+    static char buf[4200]; /* one message at a time, single-threaded */
+    snprintf(buf, sizeof buf, "%s:%llu", name, (unsigned long long)linereader_lineno(lr));
+    return buf;
+}
+
 /* Reads one input; returns the number of bad record lines. */
 static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct out *o)
 {
@@ -134,23 +142,33 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
     size_t len;
     struct heal_error err;
     enum linereader_status st;
-    while (!o->failed && (st = linereader_next(lr, &line, &len, &err)) != LINEREADER_EOF) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s:%llu", name, (unsigned long long)linereader_lineno(lr));
+    while (opt.text && !o->failed &&
+           (st = linereader_next_block(lr, &line, &len, &err)) != LINEREADER_EOF) {
+        if (st == LINEREADER_ERROR) {
+            log_error(name, "%s", err.msg);
+            bad++;
+            break;
+        }
+        if (st == LINEREADER_LINE)
+            analyzer_text_block(a, line, len);
+        if (signals_stop_requested())
+            break;
+    }
+    while (!opt.text && !o->failed && (st = linereader_next(lr, &line, &len, &err)) != LINEREADER_EOF) {
         if (st == LINEREADER_ERROR) {
             log_error(name, "%s", err.msg);
             bad++;
             break;
         }
         if (st == LINEREADER_TOO_LONG) {
-            log_warn(where, "line of %zu bytes skipped (over %d)", len, NDJSON_LINE_MAX);
+            log_warn(where(name, lr), "line of %zu bytes skipped (over %d)", len, NDJSON_LINE_MAX);
             continue;
         }
         if (!opt.text && len > 0 && line[0] == '{') {
             jv rec = ndjson_parse_line(line, len, &err);
             if (!jv_is_valid(rec)) {
                 jv_free(rec);
-                log_error(where, "%s", err.msg);
+                log_error(where(name, lr), "%s", err.msg);
                 bad++;
                 continue;
             }

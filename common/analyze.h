@@ -35,6 +35,12 @@ void analyzer_free(struct analyzer *a);
 
 /* One line of plain text. */
 void analyzer_text(struct analyzer *a, const char *line, size_t len);
+/*
+ * A block of whole lines of plain text (as linereader_next_block gives):
+ * the same result as analyzer_text on each line, at grep speed, because
+ * lines without any signature literal are never looked at one by one.
+ */
+void analyzer_text_block(struct analyzer *a, const char *data, size_t len);
 /* One record (consumed): a check is diagnosed, anything else passes through. */
 void analyzer_record(struct analyzer *a, jv record);
 /* Emits every open group (end of input). */

@@ -31,6 +31,9 @@ static const struct config_field signature_fields[] = {
 
 struct catalog {
     struct signature *sigs;
+    size_t *ends;   /* block scan: end offsets of literal hits */
+    size_t nends, ends_cap;
+    bool ends_overflow;
     size_t n;
     hs_database_t *db;
     hs_scratch_t *scratch;
@@ -260,7 +263,9 @@ struct catalog *catalog_load(const char *config_dir, config_error_fn *report, vo
         jv ls = jv_object_get(jv_copy(e), jv_string("literals"));
         for (int k = 0; k < jv_array_length(jv_copy(ls)); k++) {
             jv one = jv_array_get(jv_copy(ls), k);
-            if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0) {
+            /* A literal never spans lines: block scans rely on it. */
+            if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0 &&
+                !strchr(jv_string_value(one), '\n')) {
                 if (nl == cap) {
                     cap *= 2;
                     lit = realloc(lit, cap * sizeof *lit);
@@ -270,7 +275,8 @@ struct catalog *catalog_load(const char *config_dir, config_error_fn *report, vo
                 /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
                 lit[nl] = strdup(jv_string_value(one));
                 ids[nl] = (unsigned)c->n;
-                flags[nl] = HS_FLAG_SINGLEMATCH;
+                /* Not SINGLEMATCH: a block scan needs every occurrence. */
+                flags[nl] = 0;
                 size_t len = strlen(lit[nl]);
                 if (len > s->specificity)
                     s->specificity = len;
@@ -322,7 +328,7 @@ void catalog_free(struct catalog *c)
     free(c->sigs);
     hs_free_scratch(c->scratch);
     hs_free_database(c->db);
-    free(c->hit), free(c->hits);
+    free(c->hit), free(c->hits), free(c->ends);
     pcre2_match_data_free(c->md);
     free(c);
 }
@@ -407,4 +413,67 @@ int catalog_match_line(struct catalog *c, const char *line, size_t len, struct c
         }
     }
     return best != NULL;
+}
+
+#define CATALOG_BLOCK_HITS_MAX (1u << 20)
+
+static int on_block_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                        unsigned int flags, void *ctx)
+{
+    (void)id, (void)from, (void)flags;
+    struct catalog *c = ctx;
+    /* Hits arrive in order of their end; several on one line are folded later. */
+    if (c->nends && c->ends[c->nends - 1] == (size_t)to)
+        return 0;
+    if (c->nends == c->ends_cap) {
+        size_t cap = c->ends_cap ? c->ends_cap * 2 : 4096;
+        size_t *e = cap <= CATALOG_BLOCK_HITS_MAX ? realloc(c->ends, cap * sizeof *e) : NULL;
+        if (!e) {
+            c->ends_overflow = true; /* fall back to every line of this block */
+            return 1;
+        }
+        c->ends = e;
+        c->ends_cap = cap;
+    }
+    c->ends[c->nends++] = (size_t)to;
+    return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog_line_fn *fn,
+                        void *ctx)
+{
+    c->nends = 0;
+    c->ends_overflow = false;
+    if (c->db && len > 0)
+        hs_scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
+    if (c->ends_overflow) {
+        /* A block dense with hits: every line goes the per-line way. */
+        for (size_t at = 0; at < len;) {
+            const char *nl = memchr(data + at, '\n', len - at);
+            size_t end = nl ? (size_t)(nl - data) : len;
+            fn(ctx, data + at, end - at);
+            at = end + 1;
+        }
+        return;
+    }
+    qsort(c->ends, c->nends, sizeof *c->ends, cmp_size);
+    size_t next_start = 0; /* lines before this offset are done */
+    for (size_t i = 0; i < c->nends; i++) {
+        /* The hit's last byte, at to - 1, is no newline: literals hold none. */
+        size_t last = c->ends[i] - 1;
+        if (last < next_start)
+            continue; /* another hit on a line already handed out */
+        const char *before = memrchr(data, '\n', last);
+        size_t start = before ? (size_t)(before - data) + 1 : 0;
+        const char *after = memchr(data + last, '\n', len - last);
+        size_t end = after ? (size_t)(after - data) : len;
+        fn(ctx, data + start, end - start);
+        next_start = end + 1;
+    }
 }

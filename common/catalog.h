@@ -66,7 +66,16 @@ struct catalog_match {
  */
 int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m);
 
-/* Counts lines (of a block) that any literal hits: the prefilter alone, for benchmarks. */
+/* How many signatures' literals occur in line: the prefilter alone. */
 size_t catalog_prefilter_hits(struct catalog *c, const char *line, size_t len);
+
+/*
+ * Scans a whole block of lines in one pass and calls fn once for each line
+ * that holds any literal (in order, each line once); lines without one are
+ * never looked at again.  This is what lets text mode run at grep speed.
+ */
+typedef void catalog_line_fn(void *ctx, const char *line, size_t len);
+void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog_line_fn *fn,
+                        void *ctx);
 
 #endif

@@ -78,8 +78,12 @@ static ssize_t fill(struct linereader *r)
         r->start = 0;
     }
     maybe_before_wait(r);
+    /* One block per read: the bytes are still in cache when they are scanned. */
+    size_t room = r->size - 1 - r->end;
+    if (room > LINEREADER_BLOCK)
+        room = LINEREADER_BLOCK;
     for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->end, r->size - 1 - r->end);
+        ssize_t n = read(r->fd, r->buf + r->end, room);
         if (n >= 0) {
             r->end += (size_t)n;
             return n;
@@ -137,6 +141,58 @@ enum linereader_status linereader_next(struct linereader *r, const char **line, 
             size_t from = r->start;
             r->start = r->scan = r->end;
             return hand_out(r, from, r->end, line, len);
+        }
+        ssize_t n = fill(r);
+        if (n < 0) {
+            heal_error_errno(err, "read");
+            return LINEREADER_ERROR;
+        }
+        if (n == 0)
+            r->eof = true;
+    }
+}
+
+enum linereader_status linereader_next_block(struct linereader *r, const char **data, size_t *len,
+                                             struct heal_error *err)
+{
+    for (;;) {
+        if (r->discarding) {
+            char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+            if (nl) {
+                *len = (size_t)r->discarded + (size_t)(nl - (r->buf + r->start));
+                r->discarding = false;
+                r->discarded = 0;
+                r->start = r->scan = (size_t)(nl - r->buf) + 1;
+                return LINEREADER_TOO_LONG;
+            }
+            r->discarded += r->end - r->start;
+            r->start = r->scan = r->end = 0;
+        } else {
+            char *last = memrchr(r->buf + r->start, '\n', r->end - r->start);
+            if (last) {
+                *data = r->buf + r->start;
+                *len = (size_t)(last - (r->buf + r->start)) + 1;
+                r->start = r->scan = (size_t)(last - r->buf) + 1;
+                return LINEREADER_LINE;
+            }
+            if (r->end - r->start > r->line_max + 1) {
+                r->discarding = true;
+                continue;
+            }
+        }
+        if (r->eof) {
+            if (r->discarding) {
+                *len = (size_t)r->discarded;
+                r->discarding = false;
+                r->discarded = 0;
+                return LINEREADER_TOO_LONG;
+            }
+            if (r->start == r->end)
+                return LINEREADER_EOF;
+            *data = r->buf + r->start;
+            *len = r->end - r->start;
+            r->start = r->scan = r->end;
+            return LINEREADER_LINE;
         }
         ssize_t n = fill(r);
         if (n < 0) {

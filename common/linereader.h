@@ -34,6 +34,16 @@ void linereader_free(struct linereader *r);
 enum linereader_status linereader_next(struct linereader *r, const char **line, size_t *len,
                                        struct heal_error *err);
 
+/*
+ * The next run of whole lines (data ends with a "\n", except a last line
+ * at the end of input): for a caller that scans many lines at once.  An
+ * over-long line that does not fit the buffer is skipped as with
+ * linereader_next (LINEREADER_TOO_LONG).  Line numbers are not kept in
+ * this mode: the caller counts the newlines it was given.
+ */
+enum linereader_status linereader_next_block(struct linereader *r, const char **data, size_t *len,
+                                             struct heal_error *err);
+
 /* Number of the line last returned (or skipped), counting from 1. */
 uint64_t linereader_lineno(const struct linereader *r);
 
