@@ -119,15 +119,19 @@ static void list_catalog(const struct catalog *c, bool text)
     }
 }
 
-/* "FILE:LINE" of the line just read; built only when there is something to say. */
-static const char *where(const char *name, const struct linereader *lr)
+/* "FILE:LINE", for a message about one line. */
+static const char *where(const char *name, uint64_t lineno)
 {
     static char buf[4200]; /* one message at a time, single-threaded */
-    snprintf(buf, sizeof buf, "%s:%llu", name, (unsigned long long)linereader_lineno(lr));
+    snprintf(buf, sizeof buf, "%s:%llu", name, (unsigned long long)lineno);
     return buf;
 }
 
-/* Reads one input; returns the number of bad record lines. */
+/*
+ * Reads one input in blocks.  Runs of text lines go to the analyzer a
+ * block at a time (grep speed); a line starting with '{' is a record,
+ * unless --text.  Returns the number of bad lines.
+ */
 static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct out *o)
 {
     struct linereader *lr = linereader_new(fd, NDJSON_LINE_MAX);
@@ -137,44 +141,55 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
     }
     if (!o->text)
         ndjson_writer_attach(o->w, lr);
-    uint64_t bad = 0;
-    const char *line;
+    uint64_t bad = 0, lineno = 0;
+    const char *data;
     size_t len;
     struct heal_error err;
     enum linereader_status st;
-    while (opt.text && !o->failed &&
-           (st = linereader_next_block(lr, &line, &len, &err)) != LINEREADER_EOF) {
-        if (st == LINEREADER_ERROR) {
-            log_error(name, "%s", err.msg);
-            bad++;
-            break;
-        }
-        if (st == LINEREADER_LINE)
-            analyzer_text_block(a, line, len);
-        if (signals_stop_requested())
-            break;
-    }
-    while (!opt.text && !o->failed && (st = linereader_next(lr, &line, &len, &err)) != LINEREADER_EOF) {
+    while (!o->failed && (st = linereader_next_block(lr, &data, &len, &err)) != LINEREADER_EOF) {
         if (st == LINEREADER_ERROR) {
             log_error(name, "%s", err.msg);
             bad++;
             break;
         }
         if (st == LINEREADER_TOO_LONG) {
-            log_warn(where(name, lr), "line of %zu bytes skipped (over %d)", len, NDJSON_LINE_MAX);
+            lineno++;
+            log_warn(where(name, lineno), "line of %zu bytes skipped (over %d)", len,
+                     NDJSON_LINE_MAX);
             continue;
         }
-        if (!opt.text && len > 0 && line[0] == '{') {
-            jv rec = ndjson_parse_line(line, len, &err);
-            if (!jv_is_valid(rec)) {
-                jv_free(rec);
-                log_error(where(name, lr), "%s", err.msg);
-                bad++;
-                continue;
+        size_t at = 0;
+        while (at < len) {
+            /* The next record line: one that starts with '{'. */
+            size_t rec = len;
+            if (!opt.text) {
+                if (data[at] == '{') {
+                    rec = at;
+                } else {
+                    const char *hit = memmem(data + at, len - at, "\n{", 2);
+                    rec = hit ? (size_t)(hit - data) + 1 : len;
+                }
             }
-            analyzer_record(a, rec);
-        } else {
-            analyzer_text(a, line, len);
+            if (rec > at) {
+                analyzer_text_block(a, data + at, rec - at);
+                lineno += analyze_count_lines(data + at, rec - at);
+            }
+            if (rec == len)
+                break;
+            const char *nl = memchr(data + rec, '\n', len - rec);
+            size_t end = nl ? (size_t)(nl - data) : len, n = end - rec;
+            lineno++;
+            if (n > 0 && data[rec + n - 1] == '\r')
+                n--;
+            jv r = ndjson_parse_line(data + rec, n, &err);
+            if (jv_is_valid(r)) {
+                analyzer_record(a, r);
+            } else {
+                jv_free(r);
+                log_error(where(name, lineno), "%s", err.msg);
+                bad++;
+            }
+            at = end + 1;
         }
         if (signals_stop_requested())
             break;

@@ -46,6 +46,9 @@ void analyzer_record(struct analyzer *a, jv record);
 /* Emits every open group (end of input). */
 void analyzer_flush(struct analyzer *a);
 
+/* Lines in a block: its newlines, plus a last line without one. */
+uint64_t analyze_count_lines(const char *data, size_t len);
+
 /* Counters for the exit status and a summary. */
 struct analyze_stats {
     uint64_t lines, matched, diagnoses, unclassified, passed;
