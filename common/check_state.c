@@ -131,15 +131,14 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
     s->flapping = jv_get_kind(fl) == JV_KIND_TRUE;
     jv_free(fl);
     s->last_change_ms = (int64_t)num(o, "last_change_ms", 0);
+    /* The history is a string of status digits, oldest first ("0002"):
+     * 21 numbers cost jq's number parser more than the rest of the file. */
     jv h = jv_object_get(jv_copy(o), jv_string("history"));
-    if (jv_get_kind(h) == JV_KIND_ARRAY) {
-        int n = jv_array_length(jv_copy(h));
-        for (int i = 0; i < n && s->history_len < CHECK_STATE_HISTORY; i++) {
-            jv e = jv_array_get(jv_copy(h), i);
-            if (jv_get_kind(e) == JV_KIND_NUMBER)
-                s->history[s->history_len++] = (int)jv_number_value(e);
-            jv_free(e);
-        }
+    if (jv_get_kind(h) == JV_KIND_STRING) {
+        const char *d = jv_string_value(h);
+        for (; *d && s->history_len < CHECK_STATE_HISTORY; d++)
+            if (*d >= '0' && *d <= '3')
+                s->history[s->history_len++] = *d - '0';
     }
     jv_free(h);
     jv_free(o);
@@ -155,9 +154,11 @@ int check_state_save(const char *state_dir, const char *name, const struct check
     char path[STATE_PATH_MAX];
     if (state_file(state_dir, name, path, sizeof path, err) != 0)
         return -1;
-    jv h = jv_array();
+    char digits[CHECK_STATE_HISTORY + 1];
     for (int i = 0; i < s->history_len; i++)
-        h = jv_array_append(h, jv_number(s->history[i]));
+        digits[i] = (char)('0' + (s->history[i] & 3));
+    digits[s->history_len] = '\0';
+    jv h = jv_string(digits);
     jv o = jv_object();
     o = jv_object_set(o, jv_string("name"), jv_string(name));
     o = jv_object_set(o, jv_string("last_code"), jv_number(s->last_code));

@@ -268,11 +268,11 @@ static void test_load_save(void)
               "a damaged state file (%zu) is a fresh start", i + 1);
     }
     FILE *f = fopen(path, "w");
-    fputs("{\"last_code\": 42, \"attempt\": -7, \"history\": [0, \"x\", 2]}", f);
+    fputs("{\"last_code\": 42, \"attempt\": -7, \"history\": \"0x2\"}", f);
     fclose(f);
     CHECK(check_state_load(dir, "damaged", &t, &err) == 0 && t.last_code == -1 &&
               t.attempt == 1 && t.history_len == 2,
-          "out-of-range values are reset, non-numbers skipped");
+          "out-of-range values are reset, non-digits in the history skipped");
 }
 
 /* Validates one definition from JSON text; returns 0 or -1 with err. */

@@ -514,7 +514,7 @@ static void test_fields(void)
          "\"tags\":[\"x\"],\"labels\":null}",
          "", "an entry that fits its spec passes"},
         {"{\"id\":\"a\",\"kind\":\"http\",\"zz\":1,\"nmae\":2}", "unknown field 'nmae'",
-         "an unknown field is named, the first in sorted order"},
+         "an unknown field is named, the first as written"},
         {"{\"id\":\"a\"}", "missing required field 'kind'", "a missing required field is named"},
         {"{\"id\":\"a\",\"kind\":\"http\",\"url\":5}", "field 'url' must be a string, not a number",
          "a field of the wrong kind names both kinds"},
