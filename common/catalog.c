@@ -42,6 +42,7 @@ struct catalog {
     unsigned *hits;        /* list of signatures seen in the current line */
     size_t nhits;
     pcre2_match_data *md;
+    pcre2_match_context *mctx; /* bounds every match: no pattern may stall a stream */
 };
 
 size_t catalog_size(const struct catalog *c)
@@ -292,6 +293,11 @@ struct catalog *catalog_load(const char *config_dir, config_error_fn *report, vo
     c->hit = calloc(c->n ? c->n : 1, 1);
     c->hits = calloc(c->n ? c->n : 1, sizeof *c->hits);
     c->md = pcre2_match_data_create(64, NULL);
+    c->mctx = pcre2_match_context_create(NULL);
+    if (c->mctx) {
+        pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
+        pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
+    }
     int ok = 0;
     if (nl > 0) {
         size_t *lens = malloc(nl * sizeof *lens);
@@ -330,6 +336,7 @@ void catalog_free(struct catalog *c)
     hs_free_database(c->db);
     free(c->hit), free(c->hits), free(c->ends);
     pcre2_match_data_free(c->md);
+    pcre2_match_context_free(c->mctx);
     free(c);
 }
 
@@ -393,7 +400,8 @@ int catalog_match_line(struct catalog *c, const char *line, size_t len, struct c
     for (size_t h = 0; h < c->nhits; h++) {
         struct signature *s = &c->sigs[c->hits[h]];
         for (size_t p = 0; p < s->npatterns; p++) {
-            int rc = pcre2_match(s->patterns[p], (PCRE2_SPTR)line, len, 0, 0, c->md, NULL);
+            /* Over the limit (PCRE2_ERROR_MATCHLIMIT) counts as no match. */
+            int rc = pcre2_match(s->patterns[p], (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
             if (rc < 0)
                 continue;
             /* More confident first; among equals, the more specific literal. */

@@ -28,6 +28,8 @@
 #define CATALOG_SIGNATURES_MAX 10000
 #define CATALOG_PATTERNS_MAX 32 /* per signature */
 #define CATALOG_FACT_MAX 512    /* bytes kept of one captured fact */
+/* PCRE2 match steps per line and pattern: a slow regex gives up, it never stalls. */
+#define CATALOG_MATCH_LIMIT 1000000
 
 struct signature {
     char *id, *category, *severity, *summary, *description, *source, *multiline;
