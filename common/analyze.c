@@ -3,6 +3,7 @@
 #include "record.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,13 @@ struct analyzer {
      * lines already belong to a traceback handled as one failure. */
     const char *blk;
     size_t blk_len, consumed;
+    /* Built once from the tables below, indexed by category_index. */
+    bool causes[CATALOG_CATEGORIES][CATALOG_CATEGORIES];
+    int rank[CATALOG_CATEGORIES];
 };
+
+static int causal_rank(const char *category);
+static bool can_cause(const char *cause, const char *effect);
 
 struct analyzer *analyzer_new(struct catalog *catalog, int64_t window_ms, bool all_states,
                               analyze_emit_fn *emit, void *ctx)
@@ -44,6 +51,11 @@ struct analyzer *analyzer_new(struct catalog *catalog, int64_t window_ms, bool a
     if (!a->groups) {
         free(a);
         return NULL;
+    }
+    for (int e = 0; e < CATALOG_CATEGORIES; e++) {
+        a->rank[e] = causal_rank(catalog_categories[e]);
+        for (int c = 0; c < CATALOG_CATEGORIES; c++)
+            a->causes[c][e] = can_cause(catalog_categories[c], catalog_categories[e]);
     }
     a->catalog = catalog;
     a->window_ms = window_ms;
@@ -227,23 +239,28 @@ static void group_emit(struct analyzer *a, struct group *g)
  * another's (can_cause), within one window of it, is named as the other's
  * related cause, so a proposal can start at the cause.
  */
-static void link_cascade(struct group *batch, size_t n, int64_t window_ms)
+static void link_cascade(const struct analyzer *a, struct group *batch, size_t n,
+                         int64_t window_ms, int64_t due_by)
 {
     for (size_t i = 0; i < n; i++) {
+        struct group *me = &batch[i];
+        if (me->related || (due_by != INT64_MIN && due_by - me->first_ms < window_ms))
+            continue; /* linked already, or not being emitted now */
+        int mine = me->sig->category_index;
         struct group *lead = NULL;
         for (size_t k = 0; k < n; k++) {
             struct group *g = &batch[k];
-            if (k == i || !strcmp(g->sig->category, batch[i].sig->category))
+            int theirs = g->sig->category_index;
+            if (k == i || !a->causes[theirs][mine])
                 continue;
-            bool overlap = g->first_ms <= batch[i].last_ms + window_ms &&
-                           batch[i].first_ms <= g->last_ms + window_ms;
-            if (overlap && can_cause(g->sig->category, batch[i].sig->category) &&
-                (!lead || causal_rank(g->sig->category) < causal_rank(lead->sig->category)))
+            bool overlap = g->first_ms <= me->last_ms + window_ms &&
+                           me->first_ms <= g->last_ms + window_ms;
+            if (overlap && (!lead || a->rank[theirs] < a->rank[lead->sig->category_index]))
                 lead = g;
         }
-        if (lead && !batch[i].related) {
-            batch[i].related = lead->sig;
-            batch[i].related_role = "cause";
+        if (lead) {
+            me->related = lead->sig;
+            me->related_role = "cause";
         }
     }
 }
@@ -256,7 +273,7 @@ static void expire(struct analyzer *a, int64_t now)
         due += now - a->groups[i].first_ms >= a->window_ms;
     if (due == 0)
         return;
-    link_cascade(a->groups, a->ngroups, a->window_ms);
+    link_cascade(a, a->groups, a->ngroups, a->window_ms, now);
     size_t kept = 0;
     for (size_t i = 0; i < a->ngroups; i++) {
         if (now - a->groups[i].first_ms >= a->window_ms)
@@ -269,7 +286,7 @@ static void expire(struct analyzer *a, int64_t now)
 
 void analyzer_flush(struct analyzer *a)
 {
-    link_cascade(a->groups, a->ngroups, a->window_ms);
+    link_cascade(a, a->groups, a->ngroups, a->window_ms, INT64_MIN);
     for (size_t i = 0; i < a->ngroups; i++)
         group_emit(a, &a->groups[i]);
     a->ngroups = 0;

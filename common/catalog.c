@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const catalog_categories[] = {
+const char *const catalog_categories[] = {
     "disk", "memory", "resource", "process", "network", "dns", "tls", "http", "permission",
     "auth", "database", "service", "container", "dependency", "build", "test", "config",
     "runtime", "lock", "time", "unknown", NULL};
@@ -73,12 +73,17 @@ static void signature_free(struct signature *s)
     memset(s, 0, sizeof *s);
 }
 
+int catalog_category_index(const char *name)
+{
+    for (int i = 0; catalog_categories[i]; i++)
+        if (!strcmp(catalog_categories[i], name))
+            return i;
+    return -1;
+}
+
 static int known_category(const char *c)
 {
-    for (const char *const *k = catalog_categories; *k; k++)
-        if (!strcmp(*k, c))
-            return 1;
-    return 0;
+    return catalog_category_index(c) >= 0;
 }
 
 /* Validates and compiles one entry (borrowed).  Returns 0, or -1 with err. */
@@ -98,6 +103,7 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
     s->multiline = str_field(o, "multiline");
     if (!known_category(s->category))
         return heal_error_set(err, "unknown category '%s'", s->category);
+    s->category_index = catalog_category_index(s->category);
     size_t cl = strlen(s->category);
     if (strncmp(s->id, s->category, cl) != 0 || s->id[cl] != '.' || !s->id[cl + 1])
         return heal_error_set(err, "id must be '%s.NAME'", s->category);

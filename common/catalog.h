@@ -39,7 +39,14 @@ struct signature {
     pcre2_code *patterns[CATALOG_PATTERNS_MAX];
     size_t npatterns;
     size_t specificity; /* length of its longest literal: more specific wins ties */
+    int category_index; /* position in catalog_categories: compared as a number */
 };
+
+/* The fixed categories of DESIGN.md, in a fixed order, ending with NULL. */
+extern const char *const catalog_categories[];
+#define CATALOG_CATEGORIES 21
+/* The index of a category name, or -1. */
+int catalog_category_index(const char *name);
 
 struct catalog;
 
