@@ -130,7 +130,9 @@ demo: deps
 
 bench: deps
 	$(MAKE) all bench-bin
-	@for b in tests/bench/*.sh; do echo "== $$b"; B=$(B) bash $$b || exit 1; done
+	@failed=; for b in tests/bench/*.sh; do echo "== $$b"; \
+	    B=$(B) bash $$b || failed="$$failed $$(basename $$b)"; done; \
+	if [ -n "$$failed" ]; then echo "bench: missed a target:$$failed"; exit 1; fi
 
 # Each harness runs FUZZ_SECONDS on a scratch copy of its seed corpus.
 FUZZ_SECONDS ?= 30
