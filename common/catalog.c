@@ -462,7 +462,8 @@ void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog
         }
         return;
     }
-    qsort(c->ends, c->nends, sizeof *c->ends, cmp_size);
+    if (c->nends > 1) /* ends is NULL before the first hit: qsort must not see it */
+        qsort(c->ends, c->nends, sizeof *c->ends, cmp_size);
     size_t next_start = 0; /* lines before this offset are done */
     for (size_t i = 0; i < c->nends; i++) {
         /* The hit's last byte, at to - 1, is no newline: literals hold none. */
