@@ -130,8 +130,11 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
         } else {
             int code;
             PCRE2_SIZE off;
+            /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
+             * around bad bytes instead of failing the whole line. */
             pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
-                                           PCRE2_UTF, &code, &off, NULL);
+                                           PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
+                                           NULL);
             if (!re) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(code, msg, sizeof msg);
