@@ -118,6 +118,23 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
     } else {
         jv_free(rem);
     }
+    /* The prefilter skips a literal that is empty or spans lines; a
+     * signature left without one would silently never match. */
+    jv lits = jv_object_get(jv_copy(o), jv_string("literals"));
+    int nlit = jv_array_length(jv_copy(lits)), bad_literal = 0;
+    for (int i = 0; i < nlit && !bad_literal; i++) {
+        jv one = jv_array_get(jv_copy(lits), i);
+        if (jv_get_kind(one) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(one)) == 0 ||
+            strchr(jv_string_value(one), '\n'))
+            bad_literal = i + 1;
+        jv_free(one);
+    }
+    jv_free(lits);
+    if (nlit < 1)
+        return heal_error_set(err, "needs at least one literal");
+    if (bad_literal)
+        return heal_error_set(err, "literal %d must be a non-empty string without a newline",
+                              bad_literal);
     jv pats = jv_object_get(jv_copy(o), jv_string("patterns"));
     int np = jv_array_length(jv_copy(pats));
     int rc = 0;
