@@ -137,7 +137,7 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
     }
     if (!o->text)
         ndjson_writer_attach(o->w, lr);
-    uint64_t bad = 0;
+    uint64_t bad = 0, first = analyzer_stats(a).lines, skipped = 0;
     const char *line;
     size_t len;
     struct heal_error err;
@@ -148,6 +148,13 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
             log_error(name, "%s", err.msg);
             bad++;
             break;
+        }
+        if (st == LINEREADER_TOO_LONG) {
+            /* Blocks keep no line numbers: the analyzer counted the lines before. */
+            uint64_t at = analyzer_stats(a).lines - first + ++skipped;
+            char here[CONFIG_SOURCE_MAX];
+            snprintf(here, sizeof here, "%s:%llu", name, (unsigned long long)at);
+            log_warn(here, "line of %zu bytes skipped (over %d)", len, NDJSON_LINE_MAX);
         }
         if (st == LINEREADER_LINE)
             analyzer_text_block(a, line, len);
