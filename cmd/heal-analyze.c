@@ -30,6 +30,10 @@ static struct {
 struct out {
     struct ndjson_writer *w;
     bool text, color, failed;
+    /* The record being analyzed and its line: passed on as it came, if unchanged. */
+    jv input;
+    const char *line;
+    size_t len;
 };
 
 static void show(const jv *d, bool color)
@@ -83,9 +87,16 @@ static void emit(void *ctx, jv rec)
         return;
     }
     struct heal_error err;
+    int rc = 0;
     if (o->failed) {
         jv_free(rec);
-    } else if (ndjson_writer_put(o->w, rec, &err) != 0) {
+    } else if (o->line && jv_identical(jv_copy(rec), jv_copy(o->input))) {
+        jv_free(rec);
+        rc = ndjson_writer_put_line(o->w, o->line, o->len, &err);
+    } else {
+        rc = ndjson_writer_put(o->w, rec, &err);
+    }
+    if (rc != 0) {
         o->failed = true;
         if (errno != EPIPE)
             log_error("stdout", "%s", err.msg);
@@ -183,7 +194,13 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
                 n--;
             jv r = ndjson_parse_line(data + rec, n, &err);
             if (jv_is_valid(r)) {
+                /* A record handed back unchanged is written as it came. */
+                o->input = jv_copy(r);
+                o->line = data + rec;
+                o->len = n;
                 analyzer_record(a, r);
+                jv_free(o->input);
+                o->line = NULL;
             } else {
                 jv_free(r);
                 log_error(where(name, lineno), "%s", err.msg);

@@ -203,8 +203,12 @@ static jv diagnosis_fields(jv d, const struct signature *sig, jv facts, double c
 static void group_emit(struct analyzer *a, struct group *g)
 {
     jv d = record_new("diagnosis");
-    const char *id = record_string_borrow(&d, "id");
-    d = jv_object_set(d, jv_string("trace"), jv_string(id));
+    /* Text starts its own chain; heal-records(5) wants a parent in every
+     * diagnosis, so a text diagnosis is its own parent, as a check is its
+     * own trace. */
+    jv self = jv_string(record_string_borrow(&d, "id"));
+    d = jv_object_set(d, jv_string("parent"), jv_copy(self));
+    d = jv_object_set(d, jv_string("trace"), self);
     jv target = jv_object_get(jv_copy(g->facts), jv_string("unit"));
     if (jv_get_kind(target) != JV_KIND_STRING) {
         jv_free(target);

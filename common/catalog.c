@@ -125,6 +125,23 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
     } else {
         jv_free(rem);
     }
+    /* The prefilter skips a literal that is empty or spans lines; a
+     * signature left without one would silently never match. */
+    jv lits = jv_object_get(jv_copy(o), jv_string("literals"));
+    int nlit = jv_array_length(jv_copy(lits)), bad_literal = 0;
+    for (int i = 0; i < nlit && !bad_literal; i++) {
+        jv one = jv_array_get(jv_copy(lits), i);
+        if (jv_get_kind(one) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(one)) == 0 ||
+            strchr(jv_string_value(one), '\n'))
+            bad_literal = i + 1;
+        jv_free(one);
+    }
+    jv_free(lits);
+    if (nlit < 1)
+        return heal_error_set(err, "needs at least one literal");
+    if (bad_literal)
+        return heal_error_set(err, "literal %d must be a non-empty string without a newline",
+                              bad_literal);
     jv pats = jv_object_get(jv_copy(o), jv_string("patterns"));
     int np = jv_array_length(jv_copy(pats));
     int rc = 0;
@@ -137,8 +154,11 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
         } else {
             int code;
             PCRE2_SIZE off;
+            /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
+             * around bad bytes instead of failing the whole line. */
             pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
-                                           PCRE2_UTF, &code, &off, NULL);
+                                           PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
+                                           NULL);
             if (!re) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(code, msg, sizeof msg);
@@ -476,7 +496,8 @@ void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog
         }
         return;
     }
-    qsort(c->ends, c->nends, sizeof *c->ends, cmp_size);
+    if (c->nends > 1) /* ends is NULL before the first hit: qsort must not see it */
+        qsort(c->ends, c->nends, sizeof *c->ends, cmp_size);
     size_t next_start = 0; /* lines before this offset are done */
     for (size_t i = 0; i < c->nends; i++) {
         /* The hit's last byte, at to - 1, is no newline: literals hold none. */

@@ -60,6 +60,13 @@ int ndjson_writer_free(struct ndjson_writer *w, struct heal_error *err);
  * write error; errno is EPIPE when the reader has gone (end quietly).
  */
 int ndjson_writer_put(struct ndjson_writer *w, jv record, struct heal_error *err);
+/*
+ * Writes a line that is already a record (no newline; as the reader gave
+ * it), byte for byte: how a stage passes on a record it did not change,
+ * so that numbers jq cannot hold exactly, escapes and spacing survive.
+ */
+int ndjson_writer_put_line(struct ndjson_writer *w, const char *line, size_t len,
+                           struct heal_error *err);
 int ndjson_writer_flush(struct ndjson_writer *w, struct heal_error *err);
 /*
  * Batch records and flush them whenever reader r is about to wait for

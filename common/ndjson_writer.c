@@ -72,6 +72,21 @@ int ndjson_writer_put(struct ndjson_writer *w, jv record, struct heal_error *err
     return rc;
 }
 
+int ndjson_writer_put_line(struct ndjson_writer *w, const char *line, size_t len,
+                           struct heal_error *err)
+{
+    if (w->failed) {
+        errno = w->failed;
+        return heal_error_errno(err, "write");
+    }
+    int rc = jsonbuf_append(&w->buf, line, len, err);
+    if (rc == 0)
+        rc = jsonbuf_append(&w->buf, "\n", 1, err);
+    if (rc == 0 && (!w->batch || w->buf.len >= NDJSON_WRITER_BATCH))
+        rc = ndjson_writer_flush(w, err);
+    return rc;
+}
+
 static void flush_before_wait(void *ctx)
 {
     struct ndjson_writer *w = ctx;
