@@ -62,7 +62,8 @@ still_works() {
     assert_success
     assert_equal "${#lines[@]}" "$(builtins | wc -l)"
     while IFS=$'\t' read -r id cat sev desc; do
-        assert_line --regexp "^${id//./\\.} +$cat +$sev +${desc//[()]/.}\$"
+        # Every character of the description is matched literally ([] () . etc.).
+        assert_line --regexp "^${id//./\\.} +$cat +$sev +$(sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$desc")\$"
     done < <(builtins)
 }
 

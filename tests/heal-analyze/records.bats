@@ -13,6 +13,9 @@ setup() {
     CHECK=$(jq -c 'select(.type == "check" and .status == "critical")' \
         "$HEAL_FIXTURES/records/valid.ndjson")
     CHECK_ID=$(jq -r .id <<<"$CHECK")
+    # A failure no signature knows: check_dummy's real output
+    # (tests/fixtures/nagios/check_dummy-2-critical.txt).
+    UNKNOWN=$(jq -c '.summary = "CRITICAL: it broke" | .output = "" | .evidence = {}' <<<"$CHECK")
 }
 
 # check_with JQ-FILTER: the critical check record changed by the filter,
@@ -47,8 +50,11 @@ diagnoses() {
         assert_failure 1
         output=$(diagnoses)
         assert_valid_records --type diagnosis
-        assert_equal "$(jq -r '[.signature, .parent, .evidence[0]] | @tsv' <<<"$output")" \
-            "$(printf 'disk.full\t%s\t%s' "$CHECK_ID" "$CP")"
+        # The check's own summary (connection refused) matches too: the disk
+        # failure leads, as the more causal, and the refusal is its effect.
+        assert_equal "$(jq -r --arg cp "$CP" '[.signature, .parent, (.evidence | any(. == $cp)),
+            (.related | map(.signature + "/" + .role) | join(","))] | @tsv' <<<"$output")" \
+            "$(printf 'disk.full\t%s\ttrue\tnetwork.connection-refused/effect' "$CHECK_ID")"
     done
 }
 
@@ -92,20 +98,20 @@ diagnoses() {
 }
 
 @test "a failed check with no known text is unknown.unclassified by analyzer none" {
-    run --separate-stderr heal-analyze <<<"$CHECK"
+    run --separate-stderr heal-analyze <<<"$UNKNOWN"
     assert_failure 1
     output=$(diagnoses)
     assert_valid_records --type diagnosis
     assert_equal "$(jq -r '[.signature, .category, .analyzer, .parent, .confidence] | @tsv' \
         <<<"$output")" "$(printf 'unknown.unclassified\tunknown\tnone\t%s\t0.1' "$CHECK_ID")"
-    assert_output --partial "no known signature matched: connect to address 127.0.0.1"
+    assert_output --partial "no known signature matched: CRITICAL: it broke"
 }
 
 @test "a malformed record line is reported by number, the rest is processed, exit 4" {
     run --separate-stderr heal-analyze <<END
 $(check_with '.summary = $m')
 {"type": "check", "name": broken
-$CHECK
+$UNKNOWN
 END
     assert_failure 4
     assert_valid_records
