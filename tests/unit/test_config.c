@@ -513,7 +513,7 @@ static void test_fields(void)
         {"{\"id\":\"a\",\"kind\":\"http\",\"url\":\"u\",\"timeout\":3,\"auto\":false,"
          "\"tags\":[\"x\"],\"labels\":null}",
          "", "an entry that fits its spec passes"},
-        {"{\"id\":\"a\",\"kind\":\"http\",\"zz\":1,\"nmae\":2}", "unknown field 'nmae'",
+        {"{\"id\":\"a\",\"kind\":\"http\",\"zz\":1,\"nmae\":2}", "unknown field 'zz'",
          "an unknown field is named, the first as written"},
         {"{\"id\":\"a\"}", "missing required field 'kind'", "a missing required field is named"},
         {"{\"id\":\"a\",\"kind\":\"http\",\"url\":5}", "field 'url' must be a string, not a number",
