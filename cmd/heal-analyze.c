@@ -56,9 +56,18 @@ static void show(const jv *d, bool color)
         printf(" (x%.0f)", jv_number_value(count));
     printf("\n");
     if (opt.explain) {
-        printf("         confidence %.2f from the signature's base; analyzer %s\n",
+        /* The rules behind the number are in heal-signatures(5), Confidence. */
+        printf("         confidence %.2f (signature base, plus agreement and repeats); analyzer %s\n",
                jv_get_kind(conf) == JV_KIND_NUMBER ? jv_number_value(conf) : 0,
                record_string_borrow(d, "analyzer"));
+        jv rel = jv_object_get(jv_copy(*d), jv_string("related"));
+        for (int k = 0; jv_get_kind(rel) == JV_KIND_ARRAY && k < jv_array_length(jv_copy(rel)); k++) {
+            jv r = jv_array_get(jv_copy(rel), k);
+            printf("         related %s: %s\n", record_string_borrow(&r, "role"),
+                   record_string_borrow(&r, "signature"));
+            jv_free(r);
+        }
+        jv_free(rel);
         jv ev = jv_object_get(jv_copy(*d), jv_string("evidence"));
         for (int k = 0; k < jv_array_length(jv_copy(ev)); k++) {
             jv line = jv_array_get(jv_copy(ev), k);
