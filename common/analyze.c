@@ -3,6 +3,7 @@
 #include "record.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,7 +187,8 @@ static jv diagnosis_fields(jv d, const struct signature *sig, jv facts, double c
         d = jv_object_set(d, jv_string("category"), jv_string(sig->category));
         d = jv_object_set(d, jv_string("severity"), jv_string(sig->severity));
         d = jv_object_set(d, jv_string("summary"), fill_summary(sig->summary, jv_copy(facts)));
-        d = jv_object_set(d, jv_string("confidence"), jv_number(confidence));
+        /* Two decimals: sums of 0.05s must not read 0.9400000000000001. */
+        d = jv_object_set(d, jv_string("confidence"), jv_number(round(confidence * 100) / 100));
         d = jv_object_set(d, jv_string("analyzer"), jv_string("catalog"));
         d = jv_object_set(d, jv_string("transient"), jv_bool(sig->transient));
         d = jv_object_set(d, jv_string("remedies"), jv_copy(sig->remedies));
