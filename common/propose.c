@@ -105,7 +105,7 @@ static jv candidate_json(const struct candidate *c, double confidence, const cha
     if (c->glob)
         say(&t, "It applies to %s (applies_to \"%s\")", q, c->glob);
     if (c->suggested)
-        say(&t, "%sthe signature suggests it", c->glob ? "; " : "The signature suggests it");
+        say(&t, "%s", c->glob ? "; the signature suggests it" : "The signature suggests it");
     if (c->transient && !c->glob && !c->suggested)
         say(&t, "The diagnosis is transient, so waiting may be enough");
     say(&t, ". ");
@@ -262,7 +262,8 @@ jv propose_diagnosis(const struct playbook *pb, const struct history *h, jv d,
         c.st = h ? history_get(h, sig, r->id) : (struct history_stats){0, 0, 0, 0};
         c.success = history_success(c.st);
         c.penalty = propose_penalty(r->risk, r->complexity);
-        c.score = confidence * c.success * c.penalty;
+        /* Rounded once, here: the record, the rationale and the plan agree. */
+        c.score = round(confidence * c.success * c.penalty * 10000) / 10000;
         cs[nc++] = c;
     }
     /* A suggestion the local playbook does not have: the operator should know. */
