@@ -42,6 +42,7 @@ struct run {
     enum nagios_status worst;
     int counts[4];
     bool write_failed;
+    struct jsonbuf line; /* one record, reused */
 };
 
 static void report_definition(void *ctx, const char *message)
@@ -67,17 +68,19 @@ static int64_t on_result(void *ctx, struct check_def *def, struct check_result *
         log_warn(def->name, "state: %s", err.msg);
     run->worst = check_status_worse(run->worst, result->status);
     run->counts[result->status & 3]++;
-    jv rec = check_record(def, result, &st);
     if (run->text) {
         char line[2048];
-        check_text_line(&rec, run->color, line, sizeof line);
-        jv_free(rec);
+        check_text_line(def, result, &st, run->color, line, sizeof line);
         fputs(line, stdout);
         fflush(stdout);
-    } else if (!run->write_failed && ndjson_writer_put(run->out, rec, &err) != 0) {
-        run->write_failed = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
+    } else if (!run->write_failed) {
+        run->line.len = 0;
+        if (check_record_write(&run->line, def, result, &st, &err) != 0 ||
+            ndjson_writer_put_line(run->out, run->line.data, run->line.len, &err) != 0) {
+            run->write_failed = true;
+            if (errno != EPIPE)
+                log_error("stdout", "%s", err.msg);
+        }
     }
     return st.last_code > 0 && !st.hard ? def->retry_interval_ms : def->interval_ms;
 }
@@ -307,6 +310,7 @@ int main(int argc, const char **argv)
                    run.counts[1], run.counts[2], run.counts[3]);
     }
     check_runner_free(runner);
+    jsonbuf_free(&run.line);
     if (run.out && ndjson_writer_free(run.out, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     check_set_free(&set);

@@ -1,4 +1,5 @@
 #include "check_report.h"
+#include "clock.h"
 #include "record.h"
 
 #include <stdio.h>
@@ -10,29 +11,63 @@ enum nagios_status check_status_worse(enum nagios_status a, enum nagios_status b
     return rank[b & 3] > rank[a & 3] ? b : a;
 }
 
-jv check_record(const struct check_def *def, const struct check_result *result,
-                const struct check_state *state)
+static int key(struct jsonbuf *b, const char *k, struct heal_error *err)
 {
-    jv r = record_new("check");
-    const char *id = record_string_borrow(&r, "id");
-    r = jv_object_set(r, jv_string("trace"), jv_string(id));
-    r = jv_object_set(r, jv_string("target"), jv_string(def->target));
-    r = jv_object_set(r, jv_string("labels"), jv_copy(def->labels));
-    r = jv_object_set(r, jv_string("name"), jv_string(def->name));
-    r = jv_object_set(r, jv_string("kind"), jv_string(def->kind));
-    r = jv_object_set(r, jv_string("status"), jv_string(check_status_name(result->status)));
-    r = jv_object_set(r, jv_string("code"), jv_number(result->status));
-    r = jv_object_set(r, jv_string("summary"), jv_copy(result->summary));
-    r = jv_object_set(r, jv_string("output"), jv_copy(result->output));
-    r = jv_object_set(r, jv_string("perfdata"), jv_copy(result->perfdata));
-    r = jv_object_set(r, jv_string("duration_ms"), jv_number((double)result->duration_ms));
-    r = jv_object_set(r, jv_string("state_type"), jv_string(state->hard ? "hard" : "soft"));
-    r = jv_object_set(r, jv_string("attempt"), jv_number(state->attempt));
-    r = jv_object_set(r, jv_string("max_attempts"), jv_number(def->max_attempts));
-    r = jv_object_set(r, jv_string("flapping"), jv_bool(state->flapping));
-    r = jv_object_set(r, jv_string("changed"), jv_bool(state->changed));
-    r = jv_object_set(r, jv_string("evidence"), jv_copy(result->evidence));
-    return r;
+    return jsonbuf_append(b, ",\"", 2, err) || jsonbuf_append(b, k, strlen(k), err) ||
+                   jsonbuf_append(b, "\":", 2, err)
+               ? -1
+               : 0;
+}
+
+static int str(struct jsonbuf *b, const char *k, const char *v, struct heal_error *err)
+{
+    return key(b, k, err) || jsonbuf_append_string(b, v, strlen(v), err) ? -1 : 0;
+}
+
+static int num(struct jsonbuf *b, const char *k, double v, struct heal_error *err)
+{
+    return key(b, k, err) || jsonbuf_append_number(b, v, err) ? -1 : 0;
+}
+
+static int val(struct jsonbuf *b, const char *k, const jv *v, struct heal_error *err)
+{
+    return key(b, k, err) || jsonbuf_append_jv(b, v, err) ? -1 : 0;
+}
+
+static int flag(struct jsonbuf *b, const char *k, bool v, struct heal_error *err)
+{
+    return key(b, k, err) || jsonbuf_append(b, v ? "true" : "false", v ? 4 : 5, err) ? -1 : 0;
+}
+
+int check_record_write(struct jsonbuf *b, const struct check_def *def,
+                       const struct check_result *result, const struct check_state *state,
+                       struct heal_error *err)
+{
+    char id[RECORD_ID_SIZE], ts[CLOCK_RFC3339_SIZE];
+    record_id_new(id);
+    clock_format_rfc3339(clock_now_ms(), ts);
+    size_t mark = b->len;
+    /* The keys are ours and need no escaping; values go through jsonbuf. */
+    static const char head[] = "{\"type\":\"check\",\"v\":1";
+    int rc = jsonbuf_append(b, head, sizeof head - 1, err) ||
+             str(b, "id", id, err) || str(b, "ts", ts, err) ||
+             str(b, "host", record_host(), err) || str(b, "trace", id, err) ||
+             str(b, "target", def->target, err) || val(b, "labels", &def->labels, err) ||
+             str(b, "name", def->name, err) || str(b, "kind", def->kind, err) ||
+             str(b, "status", check_status_name(result->status), err) ||
+             num(b, "code", result->status, err) || val(b, "summary", &result->summary, err) ||
+             val(b, "output", &result->output, err) ||
+             val(b, "perfdata", &result->perfdata, err) ||
+             num(b, "duration_ms", (double)result->duration_ms, err) ||
+             str(b, "state_type", state->hard ? "hard" : "soft", err) ||
+             num(b, "attempt", state->attempt, err) ||
+             num(b, "max_attempts", def->max_attempts, err) ||
+             flag(b, "flapping", state->flapping, err) ||
+             flag(b, "changed", state->changed, err) ||
+             val(b, "evidence", &result->evidence, err) || jsonbuf_append(b, "}", 1, err);
+    if (rc != 0)
+        b->len = mark; /* never half a record */
+    return rc ? -1 : 0;
 }
 
 /* Copies s, showing control characters as '?', so outside text cannot drive the terminal. */
@@ -44,31 +79,22 @@ static void visible(const char *s, char *out, size_t size)
     out[o] = '\0';
 }
 
-void check_text_line(const jv *record, bool color, char *buf, size_t size)
+void check_text_line(const struct check_def *def, const struct check_result *result,
+                     const struct check_state *state, bool color, char *buf, size_t size)
 {
     static const char *const colors[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m"};
-    jv codev = jv_object_get(jv_copy(*record), jv_string("code"));
-    int code = jv_get_kind(codev) == JV_KIND_NUMBER ? (int)jv_number_value(codev) : 3;
-    jv_free(codev);
-    if (code < 0 || code > 3)
-        code = 3;
     static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+    int code = (int)result->status & 3;
     char name[96], summary[1024];
-    visible(record_string_borrow(record, "name"), name, sizeof name);
-    visible(record_string_borrow(record, "summary"), summary, sizeof summary);
-    const char *st = record_string_borrow(record, "state_type");
-    jv a = jv_object_get(jv_copy(*record), jv_string("attempt"));
-    jv m = jv_object_get(jv_copy(*record), jv_string("max_attempts"));
-    jv fl = jv_object_get(jv_copy(*record), jv_string("flapping"));
-    char state[64] = "";
-    if (code != 0 && st && strcmp(st, "soft") == 0)
-        snprintf(state, sizeof state, " (soft %d/%d)", (int)jv_number_value(a),
-                 (int)jv_number_value(m));
-    if (jv_get_kind(fl) == JV_KIND_TRUE)
-        snprintf(state + strlen(state), sizeof state - strlen(state), " (flapping)");
-    jv_free(a);
-    jv_free(m);
-    jv_free(fl);
+    visible(def->name, name, sizeof name);
+    visible(jv_get_kind(result->summary) == JV_KIND_STRING ? jv_string_value(result->summary)
+                                                            : "",
+            summary, sizeof summary);
+    char st[64] = "";
+    if (code != 0 && !state->hard)
+        snprintf(st, sizeof st, " (soft %d/%d)", state->attempt, def->max_attempts);
+    if (state->flapping)
+        snprintf(st + strlen(st), sizeof st - strlen(st), " (flapping)");
     snprintf(buf, size, "%s%-8s%s  %-24s  %s%s\n", color ? colors[code] : "", names[code],
-             color ? "\033[0m" : "", name, summary, state);
+             color ? "\033[0m" : "", name, summary, st);
 }

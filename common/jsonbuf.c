@@ -232,3 +232,13 @@ int jsonbuf_append_jv(struct jsonbuf *b, const jv *v, struct heal_error *err)
     }
     return 0;
 }
+
+int jsonbuf_append_string(struct jsonbuf *b, const char *s, size_t n, struct heal_error *err)
+{
+    return append_string(b, s, n, err);
+}
+
+int jsonbuf_append_number(struct jsonbuf *b, double d, struct heal_error *err)
+{
+    return append_number(b, d, err);
+}

@@ -30,6 +30,9 @@ struct jsonbuf {
 /* Appends v's compact JSON.  Returns -1 with err when out of memory or too deep. */
 int jsonbuf_append_jv(struct jsonbuf *b, const jv *v, struct heal_error *err);
 int jsonbuf_append(struct jsonbuf *b, const char *s, size_t n, struct heal_error *err);
+/* A JSON string of s[0..n) (valid UTF-8 expected) or a number, in jq's style. */
+int jsonbuf_append_string(struct jsonbuf *b, const char *s, size_t n, struct heal_error *err);
+int jsonbuf_append_number(struct jsonbuf *b, double d, struct heal_error *err);
 void jsonbuf_free(struct jsonbuf *b);
 
 #endif
