@@ -244,22 +244,19 @@ int main(int argc, const char **argv)
     struct catalog *cat = NULL;
     struct analyzer *a = NULL;
     struct out o = {0};
-    if (rc < -1) {
-        log_error(NULL, "%s: %s (try --help)", poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-        goto out;
-    }
-    if (options_finish(PROG, &err) != 0) {
+    switch (options_settle(pc, rc, PROG, &err)) {
+    case OPTIONS_USAGE:
         log_error(NULL, "%s", err.msg);
         goto out;
-    }
-    if (heal_opts.version) {
-        options_print_version(PROG);
+    case OPTIONS_DONE:
         status = HEAL_EXIT_OK;
         goto out;
+    case OPTIONS_RUN:
+        break;
     }
     int64_t window = ANALYZE_WINDOW_DEFAULT_MS;
-    if (opt.window && (duration_parse(opt.window, &window, &err) != 0 || window <= 0)) {
-        log_error("--window", "%s", window <= 0 ? "must be longer than 0" : err.msg);
+    if (options_duration("--window", opt.window, &window, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
         goto out;
     }
     char dir[CONFIG_PATH_MAX];

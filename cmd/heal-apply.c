@@ -212,19 +212,15 @@ int main(int argc, const char **argv)
     struct journal journal = {.fd = -1};
     struct playbook *pb = NULL;
     check_set_init(&checks);
-    if (rc < -1) {
-        log_error(NULL, "%s: %s (try --help)", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-                  poptStrerror(rc));
-        goto out;
-    }
-    if (options_finish(PROG, &err) != 0) {
+    switch (options_settle(pc, rc, PROG, &err)) {
+    case OPTIONS_USAGE:
         log_error(NULL, "%s", err.msg);
         goto out;
-    }
-    if (heal_opts.version) {
-        options_print_version(PROG);
+    case OPTIONS_DONE:
         status = HEAL_EXIT_OK;
         goto out;
+    case OPTIONS_RUN:
+        break;
     }
     if (parse_policy(&cfg) != 0)
         goto out;

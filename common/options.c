@@ -1,4 +1,5 @@
 #include "options.h"
+#include "duration.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -79,4 +80,35 @@ bool output_use_color(void)
 {
     const char *no = getenv("NO_COLOR");
     return output_is_text() && isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+enum options_next options_settle(poptContext pc, int rc, const char *progname,
+                                 struct heal_error *err)
+{
+    if (rc < -1) {
+        heal_error_set(err, "%s: %s (try --help)", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+                       poptStrerror(rc));
+        return OPTIONS_USAGE;
+    }
+    if (options_finish(progname, err) != 0)
+        return OPTIONS_USAGE;
+    if (heal_opts.version) {
+        options_print_version(progname);
+        return OPTIONS_DONE;
+    }
+    return OPTIONS_RUN;
+}
+
+int options_duration(const char *flag, const char *text, int64_t *ms, struct heal_error *err)
+{
+    if (!text)
+        return 0;
+    int64_t v;
+    struct heal_error e;
+    if (duration_parse(text, &v, &e) != 0)
+        return heal_error_set(err, "%s: %s", flag, e.msg);
+    if (v <= 0)
+        return heal_error_set(err, "%s: must be longer than 0", flag);
+    *ms = v;
+    return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <popt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum output_format { OUTPUT_AUTO, OUTPUT_JSON, OUTPUT_TEXT };
 
@@ -37,6 +38,25 @@ extern struct poptOption heal_common_options[];
     {                                                                                              \
         NULL, '\0', POPT_ARG_INCLUDE_TABLE, poptHelpOptions, 0, "Help options:", NULL             \
     }
+
+/* What a program does once popt has parsed its command line. */
+enum options_next {
+    OPTIONS_RUN,   /* go on */
+    OPTIONS_DONE,  /* --version was printed: exit 0 */
+    OPTIONS_USAGE, /* err says what was wrong: report it, exit with the usage status */
+};
+
+/*
+ * The epilogue every program shares: rc is poptGetNextOpt's last value.
+ * Reports a bad option or a bad common option in err, prints the version
+ * for --version, and otherwise validates the common options and sets up
+ * logging (options_finish).
+ */
+enum options_next options_settle(poptContext pc, int rc, const char *progname,
+                                 struct heal_error *err);
+
+/* A duration option: "" or NULL keeps *ms; 0 or less, or bad text, is refused. */
+int options_duration(const char *flag, const char *text, int64_t *ms, struct heal_error *err);
 
 /* Validates the common options and applies logging settings. */
 int options_finish(const char *progname, struct heal_error *err);

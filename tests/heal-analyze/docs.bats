@@ -4,6 +4,7 @@
 # long option; the pages pass mandoc's lint, and their examples run.
 
 load ../lib/common
+load ../lib/docs
 
 PAGE=$HEAL_ROOT/man/heal-analyze.1
 SIGPAGE=$HEAL_ROOT/man/heal-signatures.5
@@ -13,7 +14,7 @@ FISH_COMP=$HEAL_ROOT/completions/heal-analyze.fish
 
 # long_options: every --option of `heal-analyze --help`, without the dashes.
 long_options() {
-    heal-analyze --help | sed -n 's/^ *\(-[^ ,], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | sort -u
+    docs_long_options heal-analyze
 }
 
 # examples PAGE: the EXAMPLES section of PAGE.
@@ -41,20 +42,14 @@ write_example_files() {
 }
 
 @test "every long option is described in heal-analyze(1)" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE "^\.It (.* )?Fl -$o( |$)" "$PAGE" || missing+=" --$o"
-    done
+    local missing
+    missing=$(docs_missing_in_page heal-analyze "$PAGE")
     [ -z "$missing" ] || fail "not in man/heal-analyze.1:$missing"
 }
 
 @test "every long option is completed by bash, zsh and fish" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE -- "(^|[ '\"(])--$o([ =\"')]|$)" "$BASH_COMP" || missing+=" bash:--$o"
-        grep -qE -- "(^|[ '\"{,(*)])--$o([]=[ \"'}+,]|$)" "$ZSH_COMP" || missing+=" zsh:--$o"
-        grep -qE -- "-l $o( |$)" "$FISH_COMP" || missing+=" fish:--$o"
-    done
+    local missing
+    missing=$(docs_missing_in_completions heal-analyze)
     [ -z "$missing" ] || fail "missing:$missing"
 }
 

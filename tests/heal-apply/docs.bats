@@ -5,6 +5,7 @@
 # examples run.
 
 load ../lib/common
+load ../lib/docs
 
 PAGE=$HEAL_ROOT/man/heal-apply.1
 BASH_COMP=$HEAL_ROOT/completions/heal-apply.bash
@@ -12,7 +13,7 @@ ZSH_COMP=$HEAL_ROOT/completions/_heal-apply
 FISH_COMP=$HEAL_ROOT/completions/heal-apply.fish
 
 long_options() {
-    heal-apply --help | sed -n 's/^ *\(-[^ ,], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | sort -u
+    docs_long_options heal-apply
 }
 
 @test "--help lists the options the documents are checked against" {
@@ -25,20 +26,14 @@ long_options() {
 }
 
 @test "every long option is described in heal-apply(1)" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE "^\.It (.* )?Fl -$o( |$)" "$PAGE" || missing+=" --$o"
-    done
+    local missing
+    missing=$(docs_missing_in_page heal-apply "$PAGE")
     [ -z "$missing" ] || fail "not in man/heal-apply.1:$missing"
 }
 
 @test "every long option is completed by bash, zsh and fish" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE -- "(^|[ '\"(])--$o([ =\"')]|$)" "$BASH_COMP" || missing+=" bash:--$o"
-        grep -qE -- "(^|[ '\"{,(*)])--$o([]=[ \"'}+,]|$)" "$ZSH_COMP" || missing+=" zsh:--$o"
-        grep -qE -- "-l $o( |$)" "$FISH_COMP" || missing+=" fish:--$o"
-    done
+    local missing
+    missing=$(docs_missing_in_completions heal-apply)
     [ -z "$missing" ] || fail "missing:$missing"
     bash -n "$BASH_COMP"
 }

@@ -4,6 +4,7 @@
 # long option, heal-playbook(5) every field and rule, and the examples run.
 
 load ../lib/common
+load ../lib/docs
 
 PAGE=$HEAL_ROOT/man/heal-propose.1
 FORMAT=$HEAL_ROOT/man/heal-playbook.5
@@ -12,7 +13,7 @@ ZSH_COMP=$HEAL_ROOT/completions/_heal-propose
 FISH_COMP=$HEAL_ROOT/completions/heal-propose.fish
 
 long_options() {
-    heal-propose --help | sed -n 's/^ *\(-[^ ,], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | sort -u
+    docs_long_options heal-propose
 }
 
 @test "--help lists the options the documents are checked against" {
@@ -25,20 +26,14 @@ long_options() {
 }
 
 @test "every long option is described in heal-propose(1)" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE "^\.It (.* )?Fl -$o( |$)" "$PAGE" || missing+=" --$o"
-    done
+    local missing
+    missing=$(docs_missing_in_page heal-propose "$PAGE")
     [ -z "$missing" ] || fail "not in man/heal-propose.1:$missing"
 }
 
 @test "every long option is completed by bash, zsh and fish" {
-    local o missing=
-    for o in $(long_options); do
-        grep -qE -- "(^|[ '\"(])--$o([ =\"')]|$)" "$BASH_COMP" || missing+=" bash:--$o"
-        grep -qE -- "(^|[ '\"{,(*)])--$o([]=[ \"'}+,]|$)" "$ZSH_COMP" || missing+=" zsh:--$o"
-        grep -qE -- "-l $o( |$)" "$FISH_COMP" || missing+=" fish:--$o"
-    done
+    local missing
+    missing=$(docs_missing_in_completions heal-propose)
     [ -z "$missing" ] || fail "missing:$missing"
     bash -n "$BASH_COMP"
 }
