@@ -293,7 +293,8 @@ int main(int argc, const char **argv)
     if (ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     if (o.text && o.outcomes)
-        printf("%lu outcomes: %lu executed, %lu healed%s\n", o.outcomes, o.executed, o.healed,
+        printf("%lu outcome%s: %lu executed, %lu healed%s\n", o.outcomes,
+               o.outcomes == 1 ? "" : "s", o.executed, o.healed,
                cfg.execute ? "" : " (dry run: --apply to run)");
     log_info(NULL, "%lu outcomes: %lu executed, %lu healed", o.outcomes, o.executed, o.healed);
     status = bad || problems ? HEAL_EXIT_BADINPUT : unhealthy ? HEAL_EXIT_UNHEALTHY : HEAL_EXIT_OK;
