@@ -12,6 +12,7 @@
 void check_set_init(struct check_set *set)
 {
     memset(set, 0, sizeof *set);
+    set->names = jv_object();
 }
 
 void check_set_free(struct check_set *set)
@@ -19,7 +20,9 @@ void check_set_free(struct check_set *set)
     for (size_t i = 0; i < set->n; i++)
         check_def_free(&set->defs[i]);
     free(set->defs);
+    jv_free(set->names);
     memset(set, 0, sizeof *set);
+    set->names = jv_null(); /* holds nothing: init to reuse */
 }
 
 static void report_problem(config_error_fn *report, void *ctx, const char *fmt, ...)
@@ -60,15 +63,16 @@ void check_set_add(struct check_set *set, jv object, const char *source, config_
         report_problem(report, ctx, "%s: %s", source, err.msg);
         return;
     }
-    for (size_t i = 0; i < set->n; i++) {
-        if (strcmp(set->defs[i].name, def.name) == 0) {
-            set->problems++;
-            report_problem(report, ctx, "%s: check '%s' is already defined at %s; ignored",
-                           source, def.name, set->defs[i].source);
-            check_def_free(&def);
-            return;
-        }
+    jv seen = jv_object_get(jv_copy(set->names), jv_string(def.name));
+    if (jv_get_kind(seen) == JV_KIND_NUMBER) {
+        size_t first = (size_t)jv_number_value(seen);
+        set->problems++;
+        report_problem(report, ctx, "%s: check '%s' is already defined at %s; ignored", source,
+                       def.name, set->defs[first].source);
+        check_def_free(&def);
+        return;
     }
+    jv_free(seen);
     if (set->n == set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 16;
         struct check_def *d = realloc(set->defs, cap * sizeof *d);
@@ -81,6 +85,7 @@ void check_set_add(struct check_set *set, jv object, const char *source, config_
         set->defs = d;
         set->cap = cap;
     }
+    set->names = jv_object_set(set->names, jv_string(def.name), jv_number((double)set->n));
     set->defs[set->n++] = def;
 }
 
@@ -224,5 +229,9 @@ size_t check_set_select(struct check_set *set, const char *name)
             check_def_free(&set->defs[i]);
     }
     set->n = kept;
+    jv_free(set->names); /* positions moved: index them again */
+    set->names = jv_object();
+    for (size_t i = 0; i < kept; i++)
+        set->names = jv_object_set(set->names, jv_string(set->defs[i].name), jv_number((double)i));
     return kept;
 }

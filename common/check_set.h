@@ -22,6 +22,7 @@ struct check_set {
     struct check_def *defs;
     size_t n, cap;
     unsigned problems; /* bad definitions reported */
+    jv names;          /* name -> index in defs: duplicates found in O(1), not O(n) */
 };
 
 void check_set_init(struct check_set *set);
