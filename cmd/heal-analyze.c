@@ -139,14 +139,6 @@ static void list_catalog(const struct catalog *c, bool text)
     }
 }
 
-/* "FILE:LINE", for a message about one line. */
-static const char *where(const char *name, uint64_t lineno)
-{
-    static char buf[4200]; /* one message at a time, single-threaded */
-    snprintf(buf, sizeof buf, "%s:%llu", name, (unsigned long long)lineno);
-    return buf;
-}
-
 /*
  * Reads one input in blocks.  Runs of text lines go to the analyzer a
  * block at a time (grep speed); a line starting with '{' is a record,
@@ -174,8 +166,8 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
         }
         if (st == LINEREADER_TOO_LONG) {
             lineno++;
-            log_warn(where(name, lineno), "line of %zu bytes skipped (over %d)", len,
-                     NDJSON_LINE_MAX);
+            log_warn_at(name, lineno, "line of %zu bytes skipped (over %d)", len,
+                        NDJSON_LINE_MAX);
             continue;
         }
         size_t at = 0;
@@ -212,7 +204,7 @@ static uint64_t analyze_fd(struct analyzer *a, int fd, const char *name, struct 
                 o->line = NULL;
             } else {
                 jv_free(r);
-                log_error(where(name, lineno), "%s", err.msg);
+                log_error_at(name, lineno, "%s", err.msg);
                 bad++;
             }
             at = end + 1;

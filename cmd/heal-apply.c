@@ -130,10 +130,11 @@ static uint64_t apply_fd(const struct apply_config *cfg, int fd, const char *nam
     jv rec;
     while (!o->failed && !signals_stop_requested() &&
            (st = ndjson_reader_next(r, &rec, &err)) != NDJSON_EOF) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s:%llu", name, (unsigned long long)ndjson_reader_lineno(r));
         if (st == NDJSON_ERROR || st == NDJSON_BAD) {
-            log_error(st == NDJSON_BAD ? where : name, "%s", err.msg);
+            if (st == NDJSON_BAD)
+                log_error_at(name, ndjson_reader_lineno(r), "%s", err.msg);
+            else
+                log_error(name, "%s", err.msg);
             bad++;
             if (st == NDJSON_ERROR)
                 break;
@@ -153,7 +154,7 @@ static uint64_t apply_fd(const struct apply_config *cfg, int fd, const char *nam
         enum apply_verdict v = apply_proposal(cfg, rec, &err);
         log_set_trace(NULL);
         if (v == APPLY_BAD) {
-            log_error(where, "%s", err.msg);
+            log_error_at(name, ndjson_reader_lineno(r), "%s", err.msg);
             bad++;
         }
         *unhealthy += v != APPLY_HEALED;

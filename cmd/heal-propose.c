@@ -94,15 +94,13 @@ static uint64_t propose_fd(const struct playbook *pb, const struct history *h, i
     enum ndjson_status st;
     jv rec;
     while (!o->failed && (st = ndjson_reader_next(r, &rec, &err)) != NDJSON_EOF) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s:%llu", name, (unsigned long long)ndjson_reader_lineno(r));
         if (st == NDJSON_ERROR) {
             log_error(name, "%s", err.msg);
             bad++;
             break;
         }
         if (st == NDJSON_BAD) {
-            log_error(where, "%s", err.msg);
+            log_error_at(name, ndjson_reader_lineno(r), "%s", err.msg);
             bad++;
             continue;
         }
@@ -111,7 +109,7 @@ static uint64_t propose_fd(const struct playbook *pb, const struct history *h, i
             log_set_trace(record_string_borrow(&rec, "trace"));
             p = propose_diagnosis(pb, h, rec, &err);
             if (!jv_is_valid(p)) {
-                log_error(where, "%s", err.msg);
+                log_error_at(name, ndjson_reader_lineno(r), "%s", err.msg);
                 bad++;
             }
             log_set_trace(NULL);

@@ -9,6 +9,7 @@
 
 #define LOG_MESSAGE_MAX 4096
 #define LOG_TRACE_MAX 64
+#define LOG_CONTEXT_MAX 4200 /* a path and a line number */
 
 /* Options-derived settings, written once at start-up. */
 static struct {
@@ -91,15 +92,36 @@ static void write_all(const char *buf, size_t len)
     }
 }
 
+static void log_vmsg(enum log_level level, const char *context, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 void log_msg(enum log_level level, const char *context, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(level, context, fmt, ap);
+    va_end(ap);
+}
+
+void log_msg_at(enum log_level level, const char *file, unsigned long long line, const char *fmt,
+                ...)
+{
+    if (!level_enabled(level))
+        return;
+    char where[LOG_CONTEXT_MAX];
+    snprintf(where, sizeof where, "%s:%llu", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(level, where, fmt, ap);
+    va_end(ap);
+}
+
+static void log_vmsg(enum log_level level, const char *context, const char *fmt, va_list ap)
 {
     if (!level_enabled(level))
         return;
     char raw[LOG_MESSAGE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
 
     if (log_conf.json) {
         char ts[CLOCK_RFC3339_SIZE];

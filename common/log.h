@@ -25,7 +25,13 @@ void log_set_trace(const char *trace);
 void log_msg(enum log_level level, const char *context, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same, with FILE:LINE as the context: `prog: FILE:LINE: reason`. */
+void log_msg_at(enum log_level level, const char *file, unsigned long long line, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+
 #define log_error(ctx, ...) log_msg(LOG_ERROR, ctx, __VA_ARGS__)
+#define log_error_at(file, line, ...) log_msg_at(LOG_ERROR, file, line, __VA_ARGS__)
+#define log_warn_at(file, line, ...) log_msg_at(LOG_WARN, file, line, __VA_ARGS__)
 #define log_warn(ctx, ...) log_msg(LOG_WARN, ctx, __VA_ARGS__)
 #define log_info(ctx, ...) log_msg(LOG_INFO, ctx, __VA_ARGS__)
 #define log_debug(ctx, ...) log_msg(LOG_DEBUG, ctx, __VA_ARGS__)

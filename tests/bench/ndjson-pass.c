@@ -46,10 +46,7 @@ int main(int argc, char **argv)
             break;
         }
         if (st == NDJSON_BAD) {
-            char where[4096];
-            snprintf(where, sizeof where, "%s:%llu", name,
-                     (unsigned long long)ndjson_reader_lineno(in));
-            log_error(where, "%s", err.msg);
+            log_error_at(name, ndjson_reader_lineno(in), "%s", err.msg);
             continue;
         }
         if (ndjson_writer_put(out, rec, &err) != 0) {
