@@ -175,98 +175,32 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
     return rc;
 }
 
-struct load_ctx {
-    jv entries; /* validated entries in order, by id */
-    jv sources;
-    jv seen_builtin, seen_user; /* id -> true, for duplicates within one origin */
-    bool user;
-    config_error_fn *report;
-    void *ctx;
-    unsigned problems;
-};
-
-static void load_error(void *p, const char *message)
+/* A signature is validated as it loads by building (and compiling) it once. */
+static int signature_validate(jv entry, const char *source, struct heal_error *err)
 {
-    struct load_ctx *l = p;
-    l->problems++;
-    if (l->report)
-        l->report(l->ctx, message);
-}
-
-static void load_entry(void *p, jv entry, const char *source)
-{
-    struct load_ctx *l = p;
-    char msg[CONFIG_MESSAGE_MAX];
-    jv idv = jv_object_get(jv_copy(entry), jv_string("id"));
-    if (jv_get_kind(idv) != JV_KIND_STRING) {
-        snprintf(msg, sizeof msg, "%s: signature without an 'id'", source);
-        load_error(l, msg);
-        jv_free(idv), jv_free(entry);
-        return;
-    }
-    const char *id = jv_string_value(idv);
-    jv *seen = l->user ? &l->seen_user : &l->seen_builtin;
-    jv was = jv_object_get(jv_copy(*seen), jv_string(id));
-    if (jv_is_valid(was) && jv_get_kind(was) != JV_KIND_NULL) {
-        snprintf(msg, sizeof msg, "%s: signature '%s': duplicate id (first at %s); ignored",
-                 source, id, jv_string_value(was));
-        load_error(l, msg);
-        jv_free(was), jv_free(idv), jv_free(entry);
-        return;
-    }
-    jv_free(was);
-    *seen = jv_object_set(*seen, jv_string(id), jv_string(source));
-    jv disabled = jv_object_get(jv_copy(entry), jv_string("disabled"));
-    bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
-    jv_free(disabled);
+    (void)source;
     struct signature probe;
-    struct heal_error err;
-    if (!off && signature_build(entry, &probe, &err) != 0) {
-        snprintf(msg, sizeof msg, "%s: signature '%s': %s", source, id, err.msg);
-        load_error(l, msg);
-        signature_free(&probe);
-        jv_free(idv), jv_free(entry);
-        return;
-    }
-    if (!off)
-        signature_free(&probe);
-    /* Override or disable by id; the first position is kept. */
-    int n = jv_array_length(jv_copy(l->entries)), at = -1;
-    for (int i = 0; i < n && at < 0; i++) {
-        jv e = jv_array_get(jv_copy(l->entries), i);
-        jv eid = jv_object_get(e, jv_string("id"));
-        if (jv_get_kind(eid) == JV_KIND_STRING && !strcmp(jv_string_value(eid), id))
-            at = i;
-        jv_free(eid);
-    }
-    jv value = off ? jv_null() : entry;
-    if (off)
-        jv_free(entry);
-    if (at >= 0) {
-        l->entries = jv_array_set(l->entries, at, value);
-        l->sources = jv_array_set(l->sources, at, jv_string(source));
-    } else if (!off) {
-        l->entries = jv_array_append(l->entries, value);
-        l->sources = jv_array_append(l->sources, jv_string(source));
-    }
-    jv_free(idv);
+    int rc = signature_build(entry, &probe, err);
+    signature_free(&probe);
+    return rc;
 }
 
 struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
                              unsigned *problems, struct heal_error *err)
 {
-    struct load_ctx l = {jv_array(), jv_array(), jv_object(), jv_object(), false, report, ctx, 0};
-    struct config_sink sink = {.entry = load_entry, .error = load_error, .ctx = &l};
+    struct config_catalog l;
+    config_catalog_init(&l, "signature", signature_validate, report, ctx);
     for (const struct builtin_file *f = heal_builtin_files; f->name; f++)
         if (strncmp(f->name, "signatures", 10) == 0)
-            config_load_builtin(f->name, &sink);
-    l.user = true;
+            config_load_builtin(f->name, &l.sink);
+    config_catalog_drop_ins(&l);
     if (config_dir)
-        config_load_dir(config_dir, "signatures.d", &sink);
+        config_load_dir(config_dir, "signatures.d", &l.sink);
     *problems = l.problems;
+    jv entries = config_catalog_finish(&l, NULL);
 
     struct catalog *c = calloc(1, sizeof *c);
-    int n = jv_array_length(jv_copy(l.entries));
+    int n = jv_array_length(jv_copy(entries));
     c->sigs = calloc((size_t)(n ? n : 1), sizeof *c->sigs);
     /* Literal table for Vectorscan: each literal becomes a pattern whose id
      * is its signature's index. */
@@ -275,11 +209,7 @@ struct catalog *catalog_load(const char *config_dir, config_error_fn *report, vo
     unsigned *ids = malloc(cap * sizeof *ids);
     unsigned *flags = malloc(cap * sizeof *flags);
     for (int i = 0; i < n; i++) {
-        jv e = jv_array_get(jv_copy(l.entries), i);
-        if (jv_get_kind(e) != JV_KIND_OBJECT) {
-            jv_free(e);
-            continue;
-        }
+        jv e = jv_array_get(jv_copy(entries), i);
         struct signature *s = &c->sigs[c->n];
         struct heal_error e2;
         if (signature_build(e, s, &e2) != 0) { /* validated at load: cannot happen */
@@ -315,7 +245,7 @@ struct catalog *catalog_load(const char *config_dir, config_error_fn *report, vo
         jv_free(e);
         c->n++;
     }
-    jv_free(l.entries), jv_free(l.sources), jv_free(l.seen_builtin), jv_free(l.seen_user);
+    jv_free(entries);
     c->hit = calloc(c->n ? c->n : 1, 1);
     c->hits = calloc(c->n ? c->n : 1, sizeof *c->hits);
     c->md = pcre2_match_data_create(64, NULL);

@@ -862,3 +862,82 @@ jv config_set_finish(struct config_set *set, jv *sources)
         jv_free(kept_sources);
     return entries;
 }
+
+static void catalog_error(void *p, const char *message)
+{
+    struct config_catalog *c = p;
+    c->problems++;
+    if (c->report)
+        c->report(c->ctx, message);
+}
+
+void config_catalog_problem(struct config_catalog *c, const char *fmt, ...)
+{
+    char msg[CONFIG_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    catalog_error(c, msg);
+}
+
+static void catalog_entry(void *p, jv entry, const char *source)
+{
+    struct config_catalog *c = p;
+    jv idv = jv_object_get(jv_copy(entry), jv_string("id"));
+    if (jv_get_kind(idv) != JV_KIND_STRING) {
+        config_catalog_problem(c, "%s: %s without an 'id'", source, c->what);
+        jv_free(idv), jv_free(entry);
+        return;
+    }
+    const char *id = jv_string_value(idv);
+    jv *seen = c->drop_ins ? &c->seen_user : &c->seen_builtin;
+    jv was = jv_object_get(jv_copy(*seen), jv_string(id));
+    if (jv_get_kind(was) == JV_KIND_STRING) {
+        config_catalog_problem(c, "%s: %s '%s': duplicate id (first at %s); ignored", source,
+                               c->what, id, jv_string_value(was));
+        jv_free(was), jv_free(idv), jv_free(entry);
+        return;
+    }
+    jv_free(was);
+    *seen = jv_object_set(*seen, jv_string(id), jv_string(source));
+    jv disabled = jv_object_get(jv_copy(entry), jv_string("disabled"));
+    bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
+    jv_free(disabled);
+    struct heal_error err;
+    if (!off && c->validate(entry, source, &err) != 0) {
+        config_catalog_problem(c, "%s: %s '%s': %s", source, c->what, id, err.msg);
+        jv_free(idv), jv_free(entry);
+        return;
+    }
+    if (config_set_add(&c->merged, entry, source, &err) != 0)
+        config_catalog_problem(c, "%s: %s '%s': %s", source, c->what, id, err.msg);
+    jv_free(idv);
+}
+
+void config_catalog_init(struct config_catalog *c, const char *what, config_validate_fn *validate,
+                         config_error_fn *report, void *ctx)
+{
+    memset(c, 0, sizeof *c);
+    c->what = what;
+    c->validate = validate;
+    config_set_init(&c->merged, "id");
+    c->seen_builtin = jv_object();
+    c->seen_user = jv_object();
+    c->report = report;
+    c->ctx = ctx;
+    c->sink = (struct config_sink){.entry = catalog_entry, .error = catalog_error, .ctx = c};
+}
+
+void config_catalog_drop_ins(struct config_catalog *c)
+{
+    c->drop_ins = true;
+}
+
+jv config_catalog_finish(struct config_catalog *c, jv *sources)
+{
+    jv_free(c->seen_builtin);
+    jv_free(c->seen_user);
+    c->seen_builtin = c->seen_user = jv_null();
+    return config_set_finish(&c->merged, sources);
+}

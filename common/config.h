@@ -163,6 +163,40 @@ jv config_set_finish(struct config_set *set, jv *sources);
 /* Frees a set that will not be finished. */
 void config_set_free(struct config_set *set);
 
+/*
+ * Entries by id, validated one by one as they load, built-ins first and then
+ * drop-ins: what the signature catalog and the playbook share.  A drop-in
+ * overrides a built-in by id, or turns it off with {"id": ..., "disabled":
+ * true}; the same id twice among the built-ins, or twice among the drop-ins,
+ * is reported and the second ignored; an entry validate refuses is reported
+ * as "SOURCE: WHAT 'ID': reason" and skipped.  Hand &catalog->sink to the
+ * config_load_* functions; the struct must not move while it is in use.
+ */
+typedef int config_validate_fn(jv entry /* borrowed */, const char *source,
+                               struct heal_error *err);
+
+struct config_catalog {
+    const char *what; /* "signature", "remedy": names entries in messages */
+    config_validate_fn *validate;
+    struct config_set merged;
+    jv seen_builtin, seen_user; /* id -> first source, per origin */
+    bool drop_ins;
+    config_error_fn *report;
+    void *ctx;
+    unsigned problems; /* every problem reported, still readable after finish */
+    struct config_sink sink;
+};
+
+void config_catalog_init(struct config_catalog *c, const char *what, config_validate_fn *validate,
+                         config_error_fn *report, void *ctx);
+/* What loads from now on is a drop-in (it may override a built-in). */
+void config_catalog_drop_ins(struct config_catalog *c);
+/* Reports one more problem through the catalog's report function. */
+void config_catalog_problem(struct config_catalog *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The kept entries in merged order (and their sources); frees the merge state. */
+jv config_catalog_finish(struct config_catalog *c, jv *sources);
+
 /* Bits for config_field.kinds: which JSON types a field may hold. */
 #define CONFIG_NULL (1u << JV_KIND_NULL)
 #define CONFIG_BOOL ((1u << JV_KIND_TRUE) | (1u << JV_KIND_FALSE))

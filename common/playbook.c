@@ -525,83 +525,19 @@ static int remedy_build(jv o, const char *source, struct remedy *r, struct heal_
 
 /* ---- loading the playbook ---- */
 
-struct load_ctx {
-    struct config_set merged;
-    jv seen_builtin, seen_user; /* id -> first source, for duplicates within one origin */
-    bool user;
-    config_error_fn *report;
-    void *ctx;
-    unsigned problems;
-};
-
-static void load_error(void *p, const char *message)
+/* A remedy is validated as it loads by building it once. */
+static int remedy_validate(jv entry, const char *source, struct heal_error *err)
 {
-    struct load_ctx *l = p;
-    l->problems++;
-    if (l->report)
-        l->report(l->ctx, message);
+    struct remedy probe;
+    int rc = remedy_build(entry, source, &probe, err);
+    remedy_free(&probe);
+    return rc;
 }
 
-static void load_entry(void *p, jv entry, const char *source)
-{
-    struct load_ctx *l = p;
-    char msg[CONFIG_MESSAGE_MAX];
-    jv idv = field(entry, "id");
-    if (jv_get_kind(idv) != JV_KIND_STRING) {
-        snprintf(msg, sizeof msg, "%s: remedy without an 'id'", source);
-        load_error(l, msg);
-        jv_free(idv), jv_free(entry);
-        return;
-    }
-    const char *id = jv_string_value(idv);
-    jv *seen = l->user ? &l->seen_user : &l->seen_builtin;
-    jv was = jv_object_get(jv_copy(*seen), jv_string(id));
-    if (jv_get_kind(was) == JV_KIND_STRING) {
-        snprintf(msg, sizeof msg, "%s: remedy '%s': duplicate id (first at %s); ignored", source,
-                 id, jv_string_value(was));
-        load_error(l, msg);
-        jv_free(was), jv_free(idv), jv_free(entry);
-        return;
-    }
-    jv_free(was);
-    *seen = jv_object_set(*seen, jv_string(id), jv_string(source));
-    jv disabled = field(entry, "disabled");
-    bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
-    jv_free(disabled);
-    struct heal_error err;
-    if (!off) {
-        struct remedy probe;
-        int rc = remedy_build(entry, source, &probe, &err);
-        remedy_free(&probe);
-        if (rc != 0) {
-            snprintf(msg, sizeof msg, "%s: remedy '%s': %s", source, id, err.msg);
-            load_error(l, msg);
-            jv_free(idv), jv_free(entry);
-            return;
-        }
-    }
-    if (config_set_add(&l->merged, entry, source, &err) != 0) {
-        snprintf(msg, sizeof msg, "%s: remedy '%s': %s", source, id, err.msg);
-        load_error(l, msg);
-    }
-    jv_free(idv);
-}
-
-static void load_begin(struct load_ctx *l, config_error_fn *report, void *ctx)
-{
-    memset(l, 0, sizeof *l);
-    config_set_init(&l->merged, "id");
-    l->seen_builtin = jv_object();
-    l->seen_user = jv_object();
-    l->report = report;
-    l->ctx = ctx;
-}
-
-static struct playbook *load_end(struct load_ctx *l, unsigned *problems)
+static struct playbook *load_end(struct config_catalog *l, unsigned *problems)
 {
     jv sources;
-    jv all = config_set_finish(&l->merged, &sources);
-    jv_free(l->seen_builtin), jv_free(l->seen_user);
+    jv all = config_catalog_finish(l, &sources);
     int n = jv_array_length(jv_copy(all));
     struct playbook *pb = calloc(1, sizeof *pb);
     if (pb)
@@ -619,12 +555,9 @@ static struct playbook *load_end(struct load_ctx *l, unsigned *problems)
             remedy_free(r);
         jv_free(e), jv_free(src);
     }
-    if (pb && n > PLAYBOOK_REMEDIES_MAX) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "playbook: more than %d remedies; the rest are ignored",
-                 PLAYBOOK_REMEDIES_MAX);
-        load_error(l, msg);
-    }
+    if (pb && n > PLAYBOOK_REMEDIES_MAX)
+        config_catalog_problem(l, "playbook: more than %d remedies; the rest are ignored",
+                               PLAYBOOK_REMEDIES_MAX);
     jv_free(all), jv_free(sources);
     if (pb && !pb->remedies) {
         free(pb);
@@ -638,29 +571,27 @@ static struct playbook *load_end(struct load_ctx *l, unsigned *problems)
 struct playbook *playbook_load(const char *config_dir, bool builtin, const char *const *files,
                                config_error_fn *report, void *ctx, unsigned *problems)
 {
-    struct load_ctx l;
-    load_begin(&l, report, ctx);
-    struct config_sink sink = {.entry = load_entry, .error = load_error, .ctx = &l};
+    struct config_catalog l;
+    config_catalog_init(&l, "remedy", remedy_validate, report, ctx);
     if (builtin)
-        config_load_builtin(PLAYBOOK_BUILTIN, &sink);
-    l.user = true;
+        config_load_builtin(PLAYBOOK_BUILTIN, &l.sink);
+    config_catalog_drop_ins(&l);
     if (config_dir)
-        config_load_dir(config_dir, PLAYBOOK_DIR, &sink);
+        config_load_dir(config_dir, PLAYBOOK_DIR, &l.sink);
     for (size_t i = 0; files && files[i]; i++)
-        config_load_path(files[i], &sink);
+        config_load_path(files[i], &l.sink);
     return load_end(&l, problems);
 }
 
 struct playbook *playbook_load_buffer(const char *buf, size_t len, const char *name, bool builtin,
                                       config_error_fn *report, void *ctx, unsigned *problems)
 {
-    struct load_ctx l;
-    load_begin(&l, report, ctx);
-    struct config_sink sink = {.entry = load_entry, .error = load_error, .ctx = &l};
+    struct config_catalog l;
+    config_catalog_init(&l, "remedy", remedy_validate, report, ctx);
     if (builtin)
-        config_load_builtin(PLAYBOOK_BUILTIN, &sink);
-    l.user = true;
-    config_parse_buffer(buf, len, name, &sink);
+        config_load_builtin(PLAYBOOK_BUILTIN, &l.sink);
+    config_catalog_drop_ins(&l);
+    config_parse_buffer(buf, len, name, &l.sink);
     return load_end(&l, problems);
 }
 
