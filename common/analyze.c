@@ -325,7 +325,8 @@ static int month_of(const char *m)
     return at && (at - names) % 3 == 0 && strlen(m) == 3 ? (int)(at - names) / 3 : -1;
 }
 
-bool analyze_line_time(const char *line, size_t len, int64_t now_ms, int64_t *ms)
+/* A leading timestamp: RFC 3339, nginx's "2026/11/29 19:52:40", syslog's "Nov 29 19:52:40". */
+static bool analyze_line_time(const char *line, size_t len, int64_t now_ms, int64_t *ms)
 {
     char buf[40];
     size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
@@ -369,12 +370,6 @@ bool analyze_line_time(const char *line, size_t len, int64_t now_ms, int64_t *ms
 }
 
 static void text_line(struct analyzer *a, const char *line, size_t len);
-
-void analyzer_text(struct analyzer *a, const char *line, size_t len)
-{
-    a->stats.lines++;
-    text_line(a, line, len);
-}
 
 static void block_line(void *ctx, const char *line, size_t len)
 {

@@ -33,12 +33,10 @@ struct analyzer *analyzer_new(struct catalog *catalog, int64_t window_ms, bool a
                               analyze_emit_fn *emit, void *ctx);
 void analyzer_free(struct analyzer *a);
 
-/* One line of plain text. */
-void analyzer_text(struct analyzer *a, const char *line, size_t len);
 /*
- * A block of whole lines of plain text (as linereader_next_block gives):
- * the same result as analyzer_text on each line, at grep speed, because
- * lines without any signature literal are never looked at one by one.
+ * A block of whole lines of plain text (as linereader_next_block gives),
+ * at grep speed: lines without any signature literal are never looked at
+ * one by one.
  */
 void analyzer_text_block(struct analyzer *a, const char *data, size_t len);
 /* One record (consumed): a check is diagnosed, anything else passes through. */
@@ -54,8 +52,5 @@ struct analyze_stats {
     uint64_t lines, matched, diagnoses, unclassified, passed;
 };
 struct analyze_stats analyzer_stats(const struct analyzer *a);
-
-/* Parses a leading timestamp (RFC 3339, "2026/11/29 19:52:40", syslog's "Nov 29 19:52:40"). */
-bool analyze_line_time(const char *line, size_t len, int64_t now_ms, int64_t *ms);
 
 #endif

@@ -317,12 +317,6 @@ static void prefilter(struct catalog *c, const char *line, size_t len)
         c->hit[c->hits[i]] = 0;
 }
 
-size_t catalog_prefilter_hits(struct catalog *c, const char *line, size_t len)
-{
-    prefilter(c, line, len);
-    return c->nhits;
-}
-
 static jv capture_facts(const pcre2_code *re, pcre2_match_data *md, const char *line)
 {
     jv facts = jv_object();

@@ -75,9 +75,6 @@ struct catalog_match {
  */
 int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m);
 
-/* How many signatures' literals occur in line: the prefilter alone. */
-size_t catalog_prefilter_hits(struct catalog *c, const char *line, size_t len);
-
 /*
  * Scans a whole block of lines in one pass and calls fn once for each line
  * that holds any literal (in order, each line once); lines without one are

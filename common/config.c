@@ -873,12 +873,10 @@ static void catalog_error(void *p, const char *message)
 
 void config_catalog_problem(struct config_catalog *c, const char *fmt, ...)
 {
-    char msg[CONFIG_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    sink_vreport(&c->sink, fmt, ap); /* counted by catalog_error */
     va_end(ap);
-    catalog_error(c, msg);
 }
 
 static void catalog_entry(void *p, jv entry, const char *source)

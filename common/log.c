@@ -25,11 +25,6 @@ void log_init(const char *progname)
     snprintf(log_conf.prog, sizeof log_conf.prog, "%s", slash ? slash + 1 : progname);
 }
 
-const char *log_progname(void)
-{
-    return log_conf.prog;
-}
-
 void log_set_json(bool json)
 {
     log_conf.json = json;

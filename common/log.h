@@ -14,7 +14,6 @@
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_init(const char *progname);
-const char *log_progname(void);
 void log_set_json(bool json);
 /* -1 quiet (errors only), 0 default (warnings), 1 info, 2+ debug */
 void log_set_verbosity(int verbosity);

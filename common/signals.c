@@ -26,8 +26,3 @@ bool signals_stop_requested(void)
 {
     return stop_signal != 0;
 }
-
-int signals_stop_signal(void)
-{
-    return stop_signal;
-}

@@ -13,7 +13,5 @@
 
 void signals_install(void);
 bool signals_stop_requested(void);
-/* The signal number that asked us to stop, or 0. */
-int signals_stop_signal(void);
 
 #endif
