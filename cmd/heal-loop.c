@@ -262,7 +262,7 @@ static int loop_main(poptContext pc)
         log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
         return HEAL_EXIT_USAGE;
     }
-    if (opt.workers && (opt.workers < 1 || opt.workers > LOOP_WORKERS_MAX)) {
+    if (opt.workers != -1 && (opt.workers < 1 || opt.workers > LOOP_WORKERS_MAX)) {
         log_error("--workers", "must be 1 to %d", LOOP_WORKERS_MAX);
         return HEAL_EXIT_USAGE;
     }
@@ -348,7 +348,7 @@ static int loop_main(poptContext pc)
             .stage_args = sa.argv,
             .check_args = check_args,
             .heal_soft = policy.heal_soft,
-            .workers = opt.workers ? opt.workers : policy.max_concurrent_heals,
+            .workers = opt.workers != -1 ? opt.workers : policy.max_concurrent_heals,
             .max_risk = risk,
             .drain_ms = drain_ms,
             .tick_ms = opt.once ? 0
@@ -511,6 +511,7 @@ int main(int argc, const char **argv)
         fprintf(stderr, PROG ": '%s': not a subcommand (status, stop, run) (try --help)\n", sub);
         return HEAL_EXIT_USAGE;
     }
+    opt.workers = -1; /* unset: heal.json decides */
     loop_block_signals();
     log_init(PROG);
     poptContext pc = poptGetContext(name, argc - (sub ? 1 : 0), argv + (sub ? 1 : 0), table, 0);

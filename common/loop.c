@@ -704,6 +704,10 @@ static void start_drain(struct loop *l, enum loop_end end)
     /* The first stage finishes the record in hand and ends; the rest follow
      * as their input ends.  A stage waiting for a restart is not started. */
     stage_signal(&l->stages[0], SIGTERM);
+    /* heal-apply finishes the remedy in hand (and journals it) but stops
+     * waiting to verify or back off: a drain should not take minutes. */
+    for (int i = 0; i < l->nworkers; i++)
+        stage_signal(&l->workers[i].st, SIGTERM);
     for (int i = 0; i < l->nstages; i++)
         l->stages[i].restart_at_ms = 0;
     for (int i = 0; i < l->nworkers; i++)
