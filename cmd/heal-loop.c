@@ -88,8 +88,9 @@ static void show(const char *s)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
 }
 
-/* A daemon at a terminal: one line per change worth a person's eye. */
-static void print_live(const jv *rec)
+/* A daemon at a terminal: one line per change worth a person's eye.
+ * prev is the target's status before this record (NULL: first sight). */
+static void print_live(const jv *rec, const char *prev)
 {
     const char *target = record_string_borrow(rec, "target");
     char when[16];
@@ -97,10 +98,8 @@ static void print_live(const jv *rec)
     struct tm tm;
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&now, &tm));
     if (record_is_type(rec, "check")) {
-        jv changed = jv_object_get(jv_copy(*rec), jv_string("changed"));
-        bool show_it = jv_get_kind(changed) == JV_KIND_TRUE;
-        jv_free(changed);
-        if (!show_it)
+        const char *status = record_string_borrow(rec, "status");
+        if (prev && status && !strcmp(prev, status))
             return;
         printf("%s  %-8s  ", when, record_string_borrow(rec, "status"));
         show(target);
@@ -128,11 +127,15 @@ static void print_live(const jv *rec)
 static void on_record(void *ctx, const char *line, size_t len, jv rec)
 {
     struct ctx *c = ctx;
+    if (c->text && !c->once) {
+        const char *target = record_string_borrow(&rec, "target");
+        jv known = jv_object_get(jv_copy(c->tally.targets), jv_string(target ? target : ""));
+        print_live(&rec, record_string_borrow(&known, "status"));
+        jv_free(known);
+    }
     loop_tally_record(&c->tally, &rec);
     if (!c->text)
         put_line(c, line, len);
-    else if (!c->once)
-        print_live(&rec);
     jv_free(rec);
 }
 

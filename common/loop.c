@@ -165,7 +165,8 @@ static void emit_event(struct loop *l, const char *name, const struct stage *s, 
 
 static int stage_start(struct loop *l, struct stage *s, struct heal_error *err)
 {
-    struct spawn_options opt = {.argv = s->argv, .env = SPAWN_ENV_INHERIT};
+    struct spawn_options opt = {
+        .argv = s->argv, .env = SPAWN_ENV_INHERIT, .death_signal = SIGTERM};
     struct spawn_attached child;
     if (spawn_attach(&opt, s->in_fd, s->out_fd, &child, err) != 0)
         return -1;
