@@ -7,6 +7,7 @@
  * is common/loop.c, the accounting common/loop_tally.c.
  */
 #include "atomicfile.h"
+#include "check_set.h"
 #include "clock.h"
 #include "config.h"
 #include "duration.h"
@@ -219,6 +220,23 @@ static void report_config(void *ctx, const char *message)
     log_error(NULL, "%s", message);
 }
 
+/* heal-check reports its own configuration's problems, but its exit status
+ * is a Nagios state: count them here, quietly, so the exit status says 4. */
+static void ignore_problem(void *ctx, const char *message)
+{
+    (void)ctx, (void)message;
+}
+
+static unsigned check_config_problems(const char *config_dir)
+{
+    struct check_set set;
+    check_set_init(&set);
+    check_set_load_config(&set, config_dir, false, ignore_problem, NULL);
+    unsigned n = set.problems;
+    check_set_free(&set);
+    return n;
+}
+
 /* --- the loop itself: --once, or the daemon --- */
 
 struct stage_args {
@@ -261,6 +279,8 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    if (have_dir && !opt.checks)
+        problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
         log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
         return HEAL_EXIT_USAGE;
