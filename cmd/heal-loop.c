@@ -111,6 +111,20 @@ static void print_live(const jv *rec, const char *prev)
         show(target);
         fputs("  ", stdout);
         show(record_string_borrow(rec, "signature"));
+    } else if (record_is_type(rec, "proposal")) {
+        printf("%s  %-8s  ", when, "propose");
+        show(target);
+        jv list = jv_object_get(jv_copy(*rec), jv_string("candidates"));
+        int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+        for (int i = 0; i < n; i++) {
+            jv cand = jv_array_get(jv_copy(list), i);
+            fputs(i ? ", " : "  ", stdout);
+            show(record_string_borrow(&cand, "remedy"));
+            jv_free(cand);
+        }
+        if (!n)
+            fputs("  (no remedy)", stdout);
+        jv_free(list);
     } else if (record_is_type(rec, "outcome")) {
         printf("%s  %-8s  ", when, record_string_borrow(rec, "action"));
         show(target);
@@ -118,6 +132,14 @@ static void print_live(const jv *rec, const char *prev)
         show(record_string_borrow(rec, "remedy"));
         fputs(": ", stdout);
         show(record_string_borrow(rec, "result"));
+        jv verify = jv_object_get(jv_copy(*rec), jv_string("verify"));
+        const char *checked = record_string_borrow(&verify, "status");
+        if (checked) {
+            fputs(" (re-checked: ", stdout);
+            show(checked);
+            fputc(')', stdout);
+        }
+        jv_free(verify);
     } else {
         return;
     }
