@@ -301,6 +301,8 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    /* The check defaults are heal-check's to read: it reads heal.json too. */
+    policy_free(&policy);
     if (have_dir && !opt.checks)
         problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
@@ -415,6 +417,7 @@ static int loop_main(poptContext pc)
             break;
         notify("RELOADING=1");
         problems += policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+        policy_free(&policy);
         if (opt.all_states)
             policy.heal_soft = true;
         if (opt.max_risk)
