@@ -277,7 +277,8 @@ static void walk_changes(struct target *t, int64_t now_ms)
 
 static void compute(struct target *t, int64_t now_ms)
 {
-    qsort(t->points, t->npoints, sizeof *t->points, point_order);
+    if (t->npoints > 1)
+        qsort(t->points, t->npoints, sizeof *t->points, point_order);
     walk_changes(t, now_ms);
     availability(t, now_ms, LOOP_WINDOW_24H_MS, 0);
     availability(t, now_ms, LOOP_WINDOW_7D_MS, 1);
@@ -411,7 +412,8 @@ static int rollup(const struct collection *c, const char *label, jv *groups,
     }
     jv_free(index);
     if (rc == 0) {
-        qsort(g, n, sizeof *g, by_value);
+        if (n > 1)
+            qsort(g, n, sizeof *g, by_value);
         for (size_t i = 0; i < n; i++)
             *groups = jv_array_append(*groups, group_json(&g[i]));
     }
@@ -432,7 +434,8 @@ int loop_status_collect(const char *state_dir, const char *by_label, int64_t now
     }
     for (size_t i = 0; i < c.n; i++)
         compute(&c.t[i], now_ms);
-    qsort(c.t, c.n, sizeof *c.t, by_name);
+    if (c.n > 1)
+        qsort(c.t, c.n, sizeof *c.t, by_name);
     jv r = jv_object();
     if (by_label) {
         jv groups = jv_array();
