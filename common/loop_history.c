@@ -232,14 +232,28 @@ struct kept {
     bool final; /* the target's last line: always kept */
 };
 
-/* Marks, per target, its last line and its last line before the cutoff. */
+/* True when line i is later than the line that `best` holds for its target (if any). */
+static bool later(const struct kept *lines, size_t i, jv best)
+{
+    bool is = jv_get_kind(best) != JV_KIND_NUMBER ||
+              lines[i].ts_ms >= lines[(size_t)jv_number_value(best)].ts_ms;
+    jv_free(best);
+    return is;
+}
+
+/*
+ * Marks, per target, its last line and its last line before the cutoff:
+ * last by ts, file order among equals, as the report orders them.
+ */
 static void mark_kept(struct kept *lines, const jv *targets, size_t n, int64_t cutoff)
 {
     jv final = jv_object(), before = jv_object();
     for (size_t i = 0; i < n; i++) {
         jv key = jv_array_get(jv_copy(*targets), (int)i);
-        final = jv_object_set(final, jv_copy(key), jv_number((double)i));
-        if (lines[i].ts_ms < cutoff)
+        if (later(lines, i, jv_object_get(jv_copy(final), jv_copy(key))))
+            final = jv_object_set(final, jv_copy(key), jv_number((double)i));
+        if (lines[i].ts_ms < cutoff &&
+            later(lines, i, jv_object_get(jv_copy(before), jv_copy(key))))
             before = jv_object_set(before, jv_copy(key), jv_number((double)i));
         jv_free(key);
     }
