@@ -25,6 +25,13 @@ struct heal_run {
     int64_t start_ms, end_ms;
 };
 
+/* What a target, or a group of them, adds up to: sums, so that groups add targets. */
+struct measures {
+    int64_t ok_ms[2], known_ms[2]; /* [0]: 24 h, [1]: 7 d */
+    long incidents, healed, heal_times;
+    int64_t heal_time_sum_ms;
+};
+
 struct target {
     jv name, labels;
     struct point *points;
@@ -33,13 +40,9 @@ struct target {
     size_t nruns, runs_cap;
     jv last_outcome; /* null until one is seen */
     int64_t last_outcome_ms;
-    long healed;
-    /* computed */
     int status; /* -1: no history */
     int64_t since_ms;
-    int64_t ok_ms[2], known_ms[2]; /* [0]: 24 h, [1]: 7 d */
-    long incidents, heal_times;
-    int64_t heal_time_sum_ms;
+    struct measures m;
 };
 
 struct collection {
@@ -166,7 +169,7 @@ static int note_outcome(struct collection *c, const jv *line, int64_t ts_ms, con
     const char *result = record_string_borrow(line, "result");
     if (!recent || !result || strcmp(result, "healed") != 0)
         return 0;
-    t->healed++;
+    t->m.healed++;
     int64_t start = ts_ms;
     const char *intent = record_string_borrow(line, "intent");
     if (intent) {
@@ -231,13 +234,13 @@ static void availability(struct target *t, int64_t now_ms, int64_t window_ms, in
     int64_t known_start = now_ms - window_ms;
     if (t->points[0].ts_ms > known_start)
         known_start = t->points[0].ts_ms;
-    t->known_ms[slot] = now_ms - known_start;
+    t->m.known_ms[slot] = now_ms - known_start;
     for (size_t i = 0; i < t->npoints; i++) {
         int64_t lo = t->points[i].ts_ms, hi = i + 1 < t->npoints ? t->points[i + 1].ts_ms : now_ms;
         if (lo < known_start)
             lo = known_start;
         if (t->points[i].status == 0 && hi > lo)
-            t->ok_ms[slot] += hi - lo;
+            t->m.ok_ms[slot] += hi - lo;
     }
 }
 
@@ -261,11 +264,11 @@ static void walk_changes(struct target *t, int64_t now_ms)
         if (p->status != 0 && (prev <= 0)) {
             incident = p->ts_ms;
             if (incident >= now_ms - LOOP_WINDOW_7D_MS)
-                t->incidents++;
+                t->m.incidents++;
         } else if (p->status == 0 && incident != INT64_MIN) {
             if (incident >= now_ms - LOOP_WINDOW_7D_MS && healed_during(t, incident, p->ts_ms)) {
-                t->heal_times++;
-                t->heal_time_sum_ms += p->ts_ms - incident;
+                t->m.heal_times++;
+                t->m.heal_time_sum_ms += p->ts_ms - incident;
             }
             incident = INT64_MIN;
         }
@@ -295,6 +298,17 @@ static jv mean_seconds(int64_t sum_ms, long n)
     return n > 0 ? jv_number(round((double)sum_ms / (double)n) / 1000.0) : jv_null();
 }
 
+/* Adds the measures to o (consumed, returned). */
+static jv measures_json(jv o, const struct measures *m)
+{
+    o = jv_object_set(o, jv_string("availability_24h"), fraction(m->ok_ms[0], m->known_ms[0]));
+    o = jv_object_set(o, jv_string("availability_7d"), fraction(m->ok_ms[1], m->known_ms[1]));
+    o = jv_object_set(o, jv_string("incidents"), jv_number((double)m->incidents));
+    o = jv_object_set(o, jv_string("healed"), jv_number((double)m->healed));
+    return jv_object_set(o, jv_string("mtth_seconds"),
+                         mean_seconds(m->heal_time_sum_ms, m->heal_times));
+}
+
 static const char *status_word(int status)
 {
     return check_status_name(status < 0 ? NAGIOS_UNKNOWN : (enum nagios_status)status);
@@ -307,12 +321,7 @@ static jv target_json(const struct target *t)
     o = jv_object_set(o, jv_string("target"), jv_copy(t->name));
     o = jv_object_set(o, jv_string("status"), jv_string(status_word(t->status)));
     o = jv_object_set(o, jv_string("labels"), jv_copy(t->labels));
-    o = jv_object_set(o, jv_string("availability_24h"), fraction(t->ok_ms[0], t->known_ms[0]));
-    o = jv_object_set(o, jv_string("availability_7d"), fraction(t->ok_ms[1], t->known_ms[1]));
-    o = jv_object_set(o, jv_string("incidents"), jv_number((double)t->incidents));
-    o = jv_object_set(o, jv_string("healed"), jv_number((double)t->healed));
-    o = jv_object_set(o, jv_string("mtth_seconds"),
-                      mean_seconds(t->heal_time_sum_ms, t->heal_times));
+    o = measures_json(o, &t->m);
     o = jv_object_set(o, jv_string("last_outcome"), jv_copy(t->last_outcome));
     if (t->status >= 0)
         clock_format_rfc3339(t->since_ms, since);
@@ -329,9 +338,9 @@ static int by_name(const void *a, const void *b)
 /* The sums of a rollup group. */
 struct group {
     jv value; /* a string, or null */
-    long targets, incidents, healed, heal_times;
+    long targets;
     int status;
-    int64_t ok_ms[2], known_ms[2], heal_time_sum_ms;
+    struct measures m;
 };
 
 static int by_value(const void *a, const void *b)
@@ -346,13 +355,13 @@ static int by_value(const void *a, const void *b)
 static void group_add(struct group *g, const struct target *t)
 {
     g->targets++;
-    g->incidents += t->incidents;
-    g->healed += t->healed;
-    g->heal_times += t->heal_times;
-    g->heal_time_sum_ms += t->heal_time_sum_ms;
+    g->m.incidents += t->m.incidents;
+    g->m.healed += t->m.healed;
+    g->m.heal_times += t->m.heal_times;
+    g->m.heal_time_sum_ms += t->m.heal_time_sum_ms;
     for (int i = 0; i < 2; i++) {
-        g->ok_ms[i] += t->ok_ms[i];
-        g->known_ms[i] += t->known_ms[i];
+        g->m.ok_ms[i] += t->m.ok_ms[i];
+        g->m.known_ms[i] += t->m.known_ms[i];
     }
     enum nagios_status s = (enum nagios_status)(t->status < 0 ? NAGIOS_UNKNOWN : t->status);
     g->status = g->targets == 1 ? (int)s : (int)check_status_worse((enum nagios_status)g->status, s);
@@ -364,12 +373,7 @@ static jv group_json(const struct group *g)
     o = jv_object_set(o, jv_string("value"), jv_copy(g->value));
     o = jv_object_set(o, jv_string("targets"), jv_number((double)g->targets));
     o = jv_object_set(o, jv_string("status"), jv_string(status_word(g->status)));
-    o = jv_object_set(o, jv_string("availability_24h"), fraction(g->ok_ms[0], g->known_ms[0]));
-    o = jv_object_set(o, jv_string("availability_7d"), fraction(g->ok_ms[1], g->known_ms[1]));
-    o = jv_object_set(o, jv_string("incidents"), jv_number((double)g->incidents));
-    o = jv_object_set(o, jv_string("healed"), jv_number((double)g->healed));
-    o = jv_object_set(o, jv_string("mtth_seconds"),
-                      mean_seconds(g->heal_time_sum_ms, g->heal_times));
+    o = measures_json(o, &g->m);
     return o;
 }
 

@@ -15,15 +15,6 @@ setup() {
     HISTORY=$HEAL_STATE_DIR/loop/history.ndjson
 }
 
-teardown() {
-    local pid
-    if [ -s "$HEAL_SCRATCH/sleeper.pid" ]; then
-        pid=$(<"$HEAL_SCRATCH/sleeper.pid")
-        kill "$pid" 2>/dev/null || true
-    fi
-    heal_teardown
-}
-
 # change SECONDS_BEFORE_NOW TARGET STATUS [LABELS_JSON]: one history line.
 change() {
     jq -cn --arg ts "$(date -u -d "@$((NOW - $1))" +%Y-%m-%dT%H:%M:%S.000Z)" --arg t "$2" \
@@ -124,33 +115,26 @@ ms() {
 }
 
 @test "a real heal counts: incident, healed outcome, mean time to heal, last outcome" {
-    script start.sh "setsid sleep 1000 >/dev/null 2>&1 </dev/null &
-echo \$! >$HEAL_SCRATCH/sleeper.pid"
-    check_for sleeper "$HEAL_SCRATCH/sleeper.pid" \
-        "$(jq -cn --arg s "$HEAL_SCRATCH/start.sh" '{start_command: $s, project: "demo"}')"
-    remedy '{"id": "test.restart-sleeper", "argv": ["{start_command}"],
-             "params": {"start_command": {"source": "label:start_command",
-                                          "pattern": "^/[A-Za-z0-9_./-]+$"}},
-             "verify": {"attempts": 3, "delay": "100ms"},
-             "applies_to": ["process.test-down"]}'
-    mkdir -p "$HEAL_CONFIG_DIR/signatures.d"
-    cat >"$HEAL_CONFIG_DIR/signatures.d/sleeper.json" <<'JSON'
-{"id": "process.test-down", "category": "process", "severity": "critical",
- "patterns": ["PROCS CRITICAL: 0 processes with pidfile"],
- "literals": ["PROCS CRITICAL: 0 processes"], "summary": "the sleeper is down",
- "confidence": 0.9}
-JSON
-    "$HEAL_SCRATCH/start.sh"
-    heal-check --name sleeper --format=json | history_of
-    pid=$(<"$HEAL_SCRATCH/sleeper.pid")
-    kill "$pid"
-    wait_for bash -c "! kill -0 $pid 2>/dev/null"
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d" "$HEAL_CONFIG_DIR/signatures.d"
+    flag=$HEAL_SCRATCH/flag
+    jq -cn --arg p "$flag" '{name: "flag", kind: "file", path: $p, max_attempts: 1,
+        labels: {project: "demo"}}' >"$HEAL_CONFIG_DIR/checks.d/flag.json"
+    jq -cn '{id: "config.test-flag", category: "config", severity: "critical",
+        patterns: ["flag does not exist"], literals: ["flag does not exist"],
+        summary: "the flag file is missing", confidence: 0.9}' \
+        >"$HEAL_CONFIG_DIR/signatures.d/flag.json"
+    remedy "$(jq -cn --arg p "$flag" '{id: "test.touch-flag", argv: ["/usr/bin/touch", $p],
+        applies_to: ["config.test-flag"]}')"
+    touch "$flag"
+    heal-check --name flag --format=json | history_of
+    rm "$flag"
     # What heal-loop sees: the check fails, the pipeline heals, the check passes.
-    run bash -c 'heal-check --name sleeper | tee "$BATS_TEST_TMPDIR/down.ndjson" |
+    run bash -c 'heal-check --name flag | tee "$BATS_TEST_TMPDIR/down.ndjson" |
         heal-analyze | heal-propose | heal-apply --apply'
     assert_success
+    assert_file_exists "$flag"
     history_of <"$BATS_TEST_TMPDIR/down.ndjson"
-    heal-check --name sleeper --format=json | history_of
+    heal-check --name flag --format=json | history_of
     run jq -r .status "$HISTORY"
     assert_output $'ok\ncritical\nok'
 
@@ -158,7 +142,7 @@ JSON
     assert_success
     run jq -c '.targets[0] | [.target, .status, .incidents, .healed,
         .last_outcome.remedy, .last_outcome.action, .last_outcome.result]' <<<"$output"
-    assert_output '["sleeper","ok",1,1,"test.restart-sleeper","executed","healed"]'
+    assert_output '["flag","ok",1,1,"test.touch-flag","executed","healed"]'
     down=$(ms "$(jq -r 'select(.status == "critical") | .ts' "$HISTORY")")
     up=$(ms "$(jq -r 'select(.status == "ok") | .ts' "$HISTORY" | tail -n 1)")
     run heal-loop status

@@ -606,18 +606,28 @@ static void test_concurrent(void)
     CHECK(finals, "each writer's last change survived every compaction");
 }
 
+/* The report as its table; the caller frees the text. */
+static char *render(const char *state, const char *by, bool color)
+{
+    jv r = collect(state, by);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        loop_status_print_text(f, &r, color);
+        fclose(f);
+    }
+    jv_free(r);
+    return text;
+}
+
 static void test_text(void)
 {
     char state[DIR_SIZE];
     state_dir("text", state);
     history_line(state, NOW_MS - DAY_MS, "web\\u001b[2J", "ok", "{\"project\":\"shop\"}");
     history_line(state, NOW_MS - DAY_MS, "a-much-longer-target-name", "critical", NULL);
-    jv r = collect(state, NULL);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    loop_status_print_text(f, &r, false);
-    fclose(f);
+    char *text = render(state, NULL, false);
     CHECK(text && strstr(text, "TARGET                     STATUS    AVAIL-24H  AVAIL-7D  "
                                "INCIDENTS  HEALED  MTTH  LAST-OUTCOME\n"),
           "the header is aligned to the widest target");
@@ -625,21 +635,14 @@ static void test_text(void)
           "control characters are shown as '?'");
     CHECK(text && !strchr(text, '\033'), "no escape sequence without colour");
     free(text);
-    f = open_memstream(&text, &len);
-    loop_status_print_text(f, &r, true);
-    fclose(f);
+    text = render(state, NULL, true);
     CHECK(text && strstr(text, "\033[31mCRITICAL\033[0m") && strstr(text, "\033[32mOK      \033[0m"),
           "statuses are coloured on request");
     free(text);
-    jv_free(r);
-    r = collect(state, "project");
-    f = open_memstream(&text, &len);
-    loop_status_print_text(f, &r, false);
-    fclose(f);
+    text = render(state, "project", false);
     CHECK(text && strstr(text, "PROJECT  STATUS") && strstr(text, "\nshop     OK"),
           "a rollup is headed by its label");
     free(text);
-    jv_free(r);
 }
 
 int main(void)
