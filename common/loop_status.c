@@ -464,3 +464,22 @@ int loop_status_collect(const char *state_dir, const char *by_label, int64_t now
     collection_free(&c);
     return 0;
 }
+
+bool loop_status_all_ok(const jv *report)
+{
+    jv items = jv_object_get(jv_copy(*report), jv_string("targets"));
+    if (jv_get_kind(items) != JV_KIND_ARRAY) {
+        jv_free(items);
+        items = jv_object_get(jv_copy(*report), jv_string("groups"));
+    }
+    bool ok = true;
+    int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
+    for (int i = 0; i < n && ok; i++) {
+        jv item = jv_array_get(jv_copy(items), i);
+        const char *status = record_string_borrow(&item, "status");
+        ok = status && !strcmp(status, "ok");
+        jv_free(item);
+    }
+    jv_free(items);
+    return ok;
+}

@@ -120,6 +120,9 @@ int loop_history_entry_parse(const jv *line, struct loop_history_entry *entry,
 /* The status report as of now_ms (clock_now_ms()); by_label NULL for per target. */
 int loop_status_collect(const char *state_dir, const char *by_label, int64_t now_ms, jv *report,
                         struct heal_error *err);
+/* True when every target (or group) of the report (borrowed) is ok, or there is none. */
+bool loop_status_all_ok(const jv *report);
+
 /*
  * The report as an aligned table (borrowed report): TARGET STATUS AVAIL-24H
  * AVAIL-7D INCIDENTS HEALED MTTH LAST-OUTCOME, or for a rollup the label's

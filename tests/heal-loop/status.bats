@@ -154,8 +154,6 @@ ms() {
 }
 
 @test "usage errors exit 2" {
-    run --separate-stderr heal-loop
-    assert_equal "$status" 2
     run --separate-stderr heal-loop status extra
     assert_equal "$status" 2
     run --separate-stderr heal-loop status --by ''
