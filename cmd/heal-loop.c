@@ -46,6 +46,7 @@ static struct {
 
 struct ctx {
     struct loop_tally tally;
+    struct loop_history *history; /* NULL: status changes are not recorded this run */
     struct ndjson_writer *w;
     bool text, once, failed_output;
     const char *mode;
@@ -131,6 +132,9 @@ static void on_record(void *ctx, const char *line, size_t len, jv rec)
 {
     struct ctx *c = ctx;
     loop_tally_record(&c->tally, &rec);
+    struct heal_error err;
+    if (c->history && loop_history_note_check(c->history, &rec, &err) < 0)
+        log_warn("history", "%s", err.msg);
     if (!c->text)
         put_line(c, line, len);
     else if (!c->once)
@@ -303,6 +307,10 @@ static int loop_main(poptContext pc)
         log_error("state", "%s", err.msg);
         goto out;
     }
+    /* Without its history heal-loop still heals; only `heal-loop status` sees less. */
+    c.history = loop_history_open(c.state_dir, &err);
+    if (!c.history)
+        log_warn("history", "%s; status changes are not recorded", err.msg);
     if (!opt.once) {
         if (opt.pid_file)
             snprintf(pid_path, sizeof pid_path, "%s", opt.pid_file);
@@ -399,6 +407,7 @@ out:
     if (c.w)
         ndjson_writer_free(c.w, NULL);
     pidfile_release(pid_path, pid_fd);
+    loop_history_close(c.history);
     loop_tally_free(&c.tally);
     return status;
 }

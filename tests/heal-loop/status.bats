@@ -4,7 +4,7 @@
 # JSON object on a pipe, an aligned table with --format=text.
 
 load ../lib/common
-load ../heal-apply/lib
+load lib
 
 # 2026-11-29T12:00:00Z
 NOW=1795953600
@@ -151,6 +151,30 @@ ms() {
     run heal-loop status --by project
     run jq -c '.groups[0] | [.value, .healed, .mtth_seconds != null]' <<<"$output"
     assert_output '["demo",1,true]'
+}
+
+@test "heal-loop --once records each change of status, and status reports it" {
+    exec_check web 2 'connect to address 127.0.0.1 and port 9: Connection refused' \
+        '{"project": "shop"}'
+    run --separate-stderr heal-loop --once
+    assert_equal "$status" 1
+    run --separate-stderr heal-loop --once
+    assert_equal "$status" 1
+    run jq -c '[.target, .status, .hard, .labels.project]' "$HISTORY"
+    assert_output '["web","critical",true,"shop"]'
+    exec_check web 0 'OK: fine' '{"project": "shop"}'
+    run --separate-stderr heal-loop --once
+    assert_success
+    run jq -r .status "$HISTORY"
+    assert_output $'critical\nok'
+    run --separate-stderr heal-loop status
+    assert_success
+    run jq -c --arg since "$(jq -r 'select(.status == "ok") | .ts' "$HISTORY")" \
+        '.targets[0] | [.target, .status, .incidents, .since == $since]' <<<"$output"
+    assert_output '["web","ok",1,true]'
+    run --separate-stderr heal-loop status --by project
+    run jq -c '.groups | map([.value, .targets, .status])' <<<"$output"
+    assert_output '[["shop",1,"ok"]]'
 }
 
 @test "usage errors exit 2" {
