@@ -7,6 +7,7 @@
  * is common/loop.c, the accounting common/loop_tally.c.
  */
 #include "atomicfile.h"
+#include "check_set.h"
 #include "clock.h"
 #include "config.h"
 #include "duration.h"
@@ -91,8 +92,9 @@ static void show(const char *s)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
 }
 
-/* A daemon at a terminal: one line per change worth a person's eye. */
-static void print_live(const jv *rec)
+/* A daemon at a terminal: one line per change worth a person's eye.
+ * prev is the target's status before this record (NULL: first sight). */
+static void print_live(const jv *rec, const char *prev)
 {
     const char *target = record_string_borrow(rec, "target");
     char when[16];
@@ -100,10 +102,8 @@ static void print_live(const jv *rec)
     struct tm tm;
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&now, &tm));
     if (record_is_type(rec, "check")) {
-        jv changed = jv_object_get(jv_copy(*rec), jv_string("changed"));
-        bool show_it = jv_get_kind(changed) == JV_KIND_TRUE;
-        jv_free(changed);
-        if (!show_it)
+        const char *status = record_string_borrow(rec, "status");
+        if (prev && status && !strcmp(prev, status))
             return;
         printf("%s  %-8s  ", when, record_string_borrow(rec, "status"));
         show(target);
@@ -114,6 +114,20 @@ static void print_live(const jv *rec)
         show(target);
         fputs("  ", stdout);
         show(record_string_borrow(rec, "signature"));
+    } else if (record_is_type(rec, "proposal")) {
+        printf("%s  %-8s  ", when, "propose");
+        show(target);
+        jv list = jv_object_get(jv_copy(*rec), jv_string("candidates"));
+        int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+        for (int i = 0; i < n; i++) {
+            jv cand = jv_array_get(jv_copy(list), i);
+            fputs(i ? ", " : "  ", stdout);
+            show(record_string_borrow(&cand, "remedy"));
+            jv_free(cand);
+        }
+        if (!n)
+            fputs("  (no remedy)", stdout);
+        jv_free(list);
     } else if (record_is_type(rec, "outcome")) {
         printf("%s  %-8s  ", when, record_string_borrow(rec, "action"));
         show(target);
@@ -121,6 +135,14 @@ static void print_live(const jv *rec)
         show(record_string_borrow(rec, "remedy"));
         fputs(": ", stdout);
         show(record_string_borrow(rec, "result"));
+        jv verify = jv_object_get(jv_copy(*rec), jv_string("verify"));
+        const char *checked = record_string_borrow(&verify, "status");
+        if (checked) {
+            fputs(" (re-checked: ", stdout);
+            show(checked);
+            fputc(')', stdout);
+        }
+        jv_free(verify);
     } else {
         return;
     }
@@ -131,14 +153,18 @@ static void print_live(const jv *rec)
 static void on_record(void *ctx, const char *line, size_t len, jv rec)
 {
     struct ctx *c = ctx;
+    if (c->text && !c->once) {
+        const char *target = record_string_borrow(&rec, "target");
+        jv known = jv_object_get(jv_copy(c->tally.targets), jv_string(target ? target : ""));
+        print_live(&rec, record_string_borrow(&known, "status"));
+        jv_free(known);
+    }
     loop_tally_record(&c->tally, &rec);
     struct heal_error err;
     if (c->history && loop_history_note_check(c->history, &rec, &err) < 0)
         log_warn("history", "%s", err.msg);
     if (!c->text)
         put_line(c, line, len);
-    else if (!c->once)
-        print_live(&rec);
     jv_free(rec);
 }
 
@@ -222,6 +248,23 @@ static void report_config(void *ctx, const char *message)
     log_error(NULL, "%s", message);
 }
 
+/* heal-check reports its own configuration's problems, but its exit status
+ * is a Nagios state: count them here, quietly, so the exit status says 4. */
+static void ignore_problem(void *ctx, const char *message)
+{
+    (void)ctx, (void)message;
+}
+
+static unsigned check_config_problems(const char *config_dir)
+{
+    struct check_set set;
+    check_set_init(&set);
+    check_set_load_config(&set, config_dir, false, ignore_problem, NULL);
+    unsigned n = set.problems;
+    check_set_free(&set);
+    return n;
+}
+
 /* --- the loop itself: --once, or the daemon --- */
 
 struct stage_args {
@@ -264,6 +307,8 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    if (have_dir && !opt.checks)
+        problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
         log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
         return HEAL_EXIT_USAGE;
