@@ -177,6 +177,20 @@ ms() {
     assert_output '[["shop",1,"ok"]]'
 }
 
+@test "the status examples of heal-loop(1) run" {
+    local cmds c
+    change 3600 web ok '{"project": "shop"}'
+    change 600 db critical '{"project": "shop"}'
+    mapfile -t cmds < <(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /s/^\$ \(heal-loop status.*\)/\1/p' \
+        "$HEAL_ROOT/man/heal-loop.1")
+    [ "${#cmds[@]}" -ge 3 ] || fail "only ${#cmds[@]} examples found"
+    for c in "${cmds[@]}"; do
+        HEAL_NOW=$NOW run --separate-stderr bash -c "set -o pipefail; { $c; } </dev/null"
+        [ "$status" -le 1 ] || fail "'$c' exited $status: $stderr"
+        [ -n "$output" ] || fail "'$c' printed nothing"
+    done
+}
+
 @test "usage errors exit 2" {
     run --separate-stderr heal-loop status extra
     assert_equal "$status" 2
