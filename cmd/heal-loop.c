@@ -58,17 +58,24 @@ struct ctx {
     unsigned long records_at_last_cycle;
 };
 
+/* Our reader is gone (or stdout broke): nobody would see what the loop does,
+ * so it drains and ends as on SIGTERM, which loop_run() takes by signalfd. */
+static void output_failed(struct ctx *c, const struct heal_error *err)
+{
+    c->failed_output = true;
+    if (errno != EPIPE)
+        log_error("stdout", "%s", err->msg);
+    kill(getpid(), SIGTERM);
+}
+
 static void put_line(struct ctx *c, const char *line, size_t len)
 {
     struct heal_error err;
     if (c->failed_output)
         return;
     if (ndjson_writer_put_line(c->w, line, len, &err) != 0 ||
-        ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+        ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 static void put_record(struct ctx *c, jv rec)
@@ -78,11 +85,8 @@ static void put_record(struct ctx *c, jv rec)
         jv_free(rec);
         return;
     }
-    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 /* Outside text on a terminal: control characters shown as '?'. */
@@ -307,6 +311,8 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    /* The check defaults are heal-check's to read: it reads heal.json too. */
+    policy_free(&policy);
     if (have_dir && !opt.checks)
         problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
@@ -425,6 +431,7 @@ static int loop_main(poptContext pc)
             break;
         notify("RELOADING=1");
         problems += policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+        policy_free(&policy);
         if (opt.all_states)
             policy.heal_soft = true;
         if (opt.max_risk)
