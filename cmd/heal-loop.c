@@ -24,6 +24,7 @@
 #include "sdnotify.h"
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -35,7 +36,8 @@
 
 #define PROG "heal-loop"
 #define PID_FILE "heal-loop.pid"
-#define STATUS_FILE "status.json"
+#define STATUS_SUFFIX ".status.json"
+#define STATUS_MAX (16 * 1024 * 1024)
 #define STOP_WAIT_DEFAULT_MS 60000
 #define STOP_POLL_MS 50
 
@@ -53,6 +55,7 @@ struct ctx {
     const char *mode;
     char state_dir[STATE_PATH_MAX];
     char status_path[STATE_PATH_MAX];
+    const char *pid_file; /* the daemon's; NULL for --once */
     const char *metrics;
     int64_t cycle_ms, next_cycle_ms, watchdog_ms, next_watchdog_ms;
     unsigned long records_at_last_cycle;
@@ -191,12 +194,40 @@ static void notify(const char *state)
         log_warn(NULL, "%s", err.msg);
 }
 
+/* loop/NAME.status.json: NAME from the pid file ("heal-loop" for
+ * heal-loop.pid), "once" for --once. */
+static int status_file_path(const char *loop_dir, const char *pid_path, char out[STATE_PATH_MAX])
+{
+    struct heal_error err;
+    char name[STATE_NAME_SIZE + sizeof STATUS_SUFFIX];
+    const char *base = pid_path ? strrchr(pid_path, '/') : NULL;
+    base = base ? base + 1 : pid_path ? pid_path : "once";
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".pid"))
+        len -= 4;
+    char raw[STATE_NAME_SIZE];
+    snprintf(raw, sizeof raw, "%.*s", (int)(len < STATE_NAME_MAX ? len : STATE_NAME_MAX), base);
+    char encoded[STATE_NAME_SIZE];
+    if (state_name_encode(raw[0] ? raw : "once", encoded, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        return -1;
+    }
+    snprintf(name, sizeof name, "%s%s", encoded, STATUS_SUFFIX);
+    if (state_path_join(out, STATE_PATH_MAX, loop_dir, name, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void write_status(struct ctx *c)
 {
     struct heal_error err;
     jv extra = jv_object();
     extra = jv_object_set(extra, jv_string("pid"), jv_number(getpid()));
     extra = jv_object_set(extra, jv_string("mode"), jv_string(c->mode));
+    extra = jv_object_set(extra, jv_string("pid_file"),
+                          c->pid_file ? jv_string(c->pid_file) : jv_null());
     jv doc = loop_tally_status(&c->tally, extra);
     jv text = jv_dump_string(doc, 0);
     const char *s = jv_string_value(text);
@@ -353,8 +384,7 @@ static int loop_main(poptContext pc)
         goto out;
     }
     char loop_dir[STATE_PATH_MAX];
-    if (state_subdir(c.state_dir, "loop", loop_dir, &err) != 0 ||
-        state_path_join(c.status_path, sizeof c.status_path, loop_dir, STATUS_FILE, &err) != 0) {
+    if (state_subdir(c.state_dir, LOOP_DIR, loop_dir, &err) != 0) {
         log_error("state", "%s", err.msg);
         goto out;
     }
@@ -376,6 +406,11 @@ static int loop_main(poptContext pc)
             goto out;
         }
     }
+    /* One status file per daemon, named after its pid file, so a monitor
+     * and a healer in one state directory do not overwrite each other. */
+    if (status_file_path(loop_dir, opt.once ? NULL : pid_path, c.status_path) != 0)
+        goto out;
+    c.pid_file = opt.once ? NULL : pid_path;
     c.text = output_is_text();
     c.w = ndjson_writer_new(STDOUT_FILENO);
     if (!c.w) {
@@ -536,6 +571,53 @@ static void warn_unreadable(const jv *report)
     jv_free(counts);
 }
 
+/* The daemons that wrote a status file in STATE/loop: each with its pid
+ * file, whether it runs now (by the pid file's lock), its mode and when
+ * it last wrote. */
+static jv daemons_found(const char *state)
+{
+    struct heal_error err;
+    jv loops = jv_array();
+    char dir[STATE_PATH_MAX];
+    if (state_path_join(dir, sizeof dir, state, LOOP_DIR, &err) != 0)
+        return loops;
+    DIR *d = opendir(dir);
+    if (!d)
+        return loops;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name), slen = strlen(STATUS_SUFFIX);
+        if (e->d_name[0] == '.' || len <= slen || strcmp(e->d_name + len - slen, STATUS_SUFFIX))
+            continue;
+        char path[STATE_PATH_MAX], *text = NULL;
+        size_t n;
+        if (state_path_join(path, sizeof path, dir, e->d_name, &err) != 0 ||
+            atomicfile_read(path, STATUS_MAX, &text, &n, &err) != 0 || !text)
+            continue;
+        while (n && text[n - 1] == '\n')
+            n--;
+        jv doc = ndjson_parse_line(text, n, &err); /* checked first: never jq's parser on bad bytes */
+        free(text);
+        const char *pid_file = record_string_borrow(&doc, "pid_file");
+        if (pid_file) {
+            pid_t pid = 0;
+            int running = pidfile_probe(pid_file, &pid, &err);
+            jv one = jv_object();
+            one = jv_object_set(one, jv_string("pid_file"), jv_string(pid_file));
+            one = jv_object_set(one, jv_string("pid"), running == 1 ? jv_number(pid) : jv_null());
+            one = jv_object_set(one, jv_string("running"), jv_bool(running == 1));
+            one = jv_object_set(one, jv_string("mode"),
+                                jv_object_get(jv_copy(doc), jv_string("mode")));
+            one = jv_object_set(one, jv_string("updated"),
+                                jv_object_get(jv_copy(doc), jv_string("ts")));
+            loops = jv_array_append(loops, one);
+        }
+        jv_free(doc);
+    }
+    closedir(d);
+    return loops;
+}
+
 static int status_main(poptContext pc)
 {
     char state[STATE_PATH_MAX];
@@ -556,6 +638,8 @@ static int status_main(poptContext pc)
     }
     warn_unreadable(&report);
     int status = loop_status_all_ok(&report) ? HEAL_EXIT_OK : HEAL_EXIT_UNHEALTHY;
+    if (!opt.by)
+        report = jv_object_set(report, jv_string("loops"), daemons_found(state));
     if (output_is_text()) {
         loop_status_print_text(stdout, &report, output_use_color());
         jv_free(report);
