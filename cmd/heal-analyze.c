@@ -5,6 +5,7 @@
  */
 #include "analyze.h"
 #include "catalog.h"
+#include "llm_analyze.h"
 #include "exitcode.h"
 #include "log.h"
 #include "ndjson.h"
@@ -24,12 +25,13 @@
 
 static struct {
     int text, all_states, list, explain;
-    char *window;
+    char *window, *llm, *redact;
 } opt;
 
 struct out {
     struct ndjson_writer *w;
     bool text, color, failed;
+    struct llm_analyst *llm; /* NULL unless a model is asked */
     /* The record being analyzed and its line: passed on as it came, if unchanged. */
     jv input;
     const char *line;
@@ -110,6 +112,30 @@ static void emit(void *ctx, jv rec)
         if (errno != EPIPE)
             log_error("stdout", "%s", err.msg);
     }
+}
+
+/* What the analyzer emits: a diagnosis may go by the model first (llm_analyze.h). */
+static void emit_analyzed(void *ctx, jv rec)
+{
+    struct out *o = ctx;
+    if (o->llm && record_is_type(&rec, "diagnosis"))
+        llm_analyst_diagnosis(o->llm, rec, o->line ? &o->input : NULL);
+    else
+        emit(ctx, rec);
+}
+
+static void llm_log(void *ctx, bool debug, const char *message)
+{
+    (void)ctx;
+    if (debug)
+        log_debug("llm", "%s", message);
+    else
+        log_warn("llm", "%s", message);
+}
+
+static void llm_note(void *ctx, const char *message)
+{
+    llm_log(ctx, false, message);
 }
 
 static void report_catalog(void *ctx, const char *message)
@@ -224,6 +250,12 @@ int main(int argc, const char **argv)
         {"window", '\0', POPT_ARG_STRING, &opt.window, 0, "group repeats within this time (default 60s)", "DURATION"},
         {"explain", '\0', POPT_ARG_NONE, &opt.explain, 0, "show the matched lines and why each scored as it did", NULL},
         {"list", '\0', POPT_ARG_NONE, &opt.list, 0, "list the signature catalog and exit", NULL},
+        {"llm", '\0', POPT_ARG_STRING, &opt.llm, 0,
+         "ask a model: off, unmatched (default when an endpoint is configured) or always",
+         "MODE"},
+        {"redact", '\0', POPT_ARG_STRING, &opt.redact, 0,
+         "what a model may not see: normal (secrets) or strict (also addresses, host names)",
+         "LEVEL"},
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
@@ -236,6 +268,8 @@ int main(int argc, const char **argv)
     struct catalog *cat = NULL;
     struct analyzer *a = NULL;
     struct out o = {0};
+    struct llm_config llm_cfg = {0};
+    struct llm_session *session = NULL;
     switch (options_settle(pc, rc, PROG, &err)) {
     case OPTIONS_USAGE:
         log_error(NULL, "%s", err.msg);
@@ -253,6 +287,12 @@ int main(int argc, const char **argv)
     }
     char dir[CONFIG_PATH_MAX];
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
+    enum llm_mode mode = LLM_OFF;
+    if (!opt.list && llm_start(opt.llm, opt.redact, have_dir ? dir : NULL, heal_opts.state_dir,
+                               llm_note, NULL, &llm_cfg, &mode, &session, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
+        goto out;
+    }
     unsigned problems = 0;
     cat = catalog_load(have_dir ? dir : NULL, report_catalog, NULL, &problems, &err);
     if (!cat) {
@@ -268,8 +308,13 @@ int main(int argc, const char **argv)
         goto out;
     }
     o.w = ndjson_writer_new(STDOUT_FILENO);
-    a = analyzer_new(cat, window, opt.all_states, emit, &o);
-    if (!o.w || !a) {
+    a = analyzer_new(cat, window, opt.all_states, emit_analyzed, &o);
+    if (session) {
+        o.llm = llm_analyst_new(session, mode, window, emit, &o, llm_log, NULL);
+        if (o.llm)
+            analyzer_on_unmatched(a, llm_failure_line, llm_analyst_text_line, o.llm);
+    }
+    if (!o.w || !a || (session && !o.llm)) {
         log_error(NULL, "out of memory");
         status = HEAL_EXIT_INTERNAL;
         goto out;
@@ -291,7 +336,15 @@ int main(int argc, const char **argv)
             close(fd);
     }
     analyzer_flush(a);
+    if (o.llm)
+        llm_analyst_flush(o.llm);
     struct analyze_stats st = analyzer_stats(a);
+    st.diagnoses += o.llm ? llm_analyst_diagnoses(o.llm) : 0;
+    if (session) {
+        struct llm_session_stats ls = llm_session_stats(session);
+        log_info("llm", "%lu questions: %lu model calls, %lu remembered, %lu cached, %lu failed",
+                 ls.asked, ls.calls, ls.remembered, ls.cached, ls.failed);
+    }
     if (o.w && ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     if (o.text && st.diagnoses + st.unclassified == 0)
@@ -303,12 +356,17 @@ int main(int argc, const char **argv)
              : st.diagnoses + st.unclassified ? HEAL_EXIT_UNHEALTHY
                                               : HEAL_EXIT_OK;
 out:
+    llm_analyst_free(o.llm);
+    llm_session_free(session);
+    llm_config_free(&llm_cfg);
     analyzer_free(a);
     catalog_free(cat);
     if (o.w)
         ndjson_writer_free(o.w, NULL);
     poptFreeContext(pc);
     free(opt.window);
+    free(opt.llm);
+    free(opt.redact);
     options_free();
     return status;
 }

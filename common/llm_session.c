@@ -22,6 +22,7 @@ struct llm_session {
     void *note_ctx;
     jv memo; /* key -> {"answer": ...} or {"error": "..."} */
     int failures_in_row;
+    bool recalled; /* the last ask failed as it had before */
     int64_t paused_until_mono;
     struct llm_session_stats stats;
 };
@@ -71,6 +72,11 @@ void llm_session_free(struct llm_session *s)
 struct llm_session_stats llm_session_stats(const struct llm_session *s)
 {
     return s->stats;
+}
+
+bool llm_session_recalled(const struct llm_session *s)
+{
+    return s->recalled;
 }
 
 const struct llm_config *llm_session_config(const struct llm_session *s)
@@ -214,6 +220,7 @@ jv llm_session_ask(struct llm_session *s, const struct llm_question *q, struct h
     if (!err)
         err = &unused;
     s->stats.asked++;
+    s->recalled = false;
     size_t len = 0;
     char *user = redacted_question(s, q, &len);
     char *key = user ? llm_cache_key(q->kind, s->cfg->model, user, len) : NULL;
@@ -228,6 +235,7 @@ jv llm_session_ask(struct llm_session *s, const struct llm_question *q, struct h
             s->stats.remembered++;
         else
             s->stats.failed++;
+        s->recalled = known < 0;
         goto out;
     }
     struct heal_error e;

@@ -23,6 +23,7 @@
 #include "llm_config.h"
 
 #include <jv.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LLM_PAUSE_AFTER 2
@@ -69,7 +70,25 @@ jv llm_session_ask(struct llm_session *s, const struct llm_question *q, struct h
 
 struct llm_session_stats llm_session_stats(const struct llm_session *s);
 
+/* Whether the last failed ask only repeated a failure this process had already seen. */
+bool llm_session_recalled(const struct llm_session *s);
+
 /* The config the session asks with (borrowed). */
 const struct llm_config *llm_session_config(const struct llm_session *s);
+
+/*
+ * How a program starts asking (llm_start.c): parses --llm (mode_text;
+ * NULL: unmatched when an endpoint is configured, else off) and --redact
+ * (redact_text; NULL: the config's), loads the config from config_dir
+ * (may be NULL) and opens a session on the state directory (state_opt as
+ * --state-dir gives it).  Returns -1 with err only for a bad option value
+ * (a usage error).  Anything else that stands in the way — no endpoint,
+ * a bad llm object, no state directory — is said through warn, and 0 is
+ * returned with *mode LLM_OFF and *session NULL: heal runs catalog-only.
+ * Free *cfg with llm_config_free and *session with llm_session_free.
+ */
+int llm_start(const char *mode_text, const char *redact_text, const char *config_dir,
+              const char *state_opt, llm_note_fn *warn, void *ctx, struct llm_config *cfg,
+              enum llm_mode *mode, struct llm_session **session, struct heal_error *err);
 
 #endif
