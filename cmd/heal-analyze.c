@@ -124,19 +124,6 @@ static void emit_analyzed(void *ctx, jv rec)
         emit(ctx, rec);
 }
 
-static void llm_log(void *ctx, bool debug, const char *message)
-{
-    (void)ctx;
-    if (debug)
-        log_debug("llm", "%s", message);
-    else
-        log_warn("llm", "%s", message);
-}
-
-static void llm_note(void *ctx, const char *message)
-{
-    llm_log(ctx, false, message);
-}
 
 static void report_catalog(void *ctx, const char *message)
 {
@@ -259,6 +246,7 @@ int main(int argc, const char **argv)
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
+    char llm_ctx[] = "llm"; /* the context of the model's log lines */
     signals_install();
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
@@ -289,7 +277,7 @@ int main(int argc, const char **argv)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
     enum llm_mode mode = LLM_OFF;
     if (!opt.list && llm_start(opt.llm, opt.redact, have_dir ? dir : NULL, heal_opts.state_dir,
-                               llm_note, NULL, &llm_cfg, &mode, &session, &err) != 0) {
+                               log_note, llm_ctx, &llm_cfg, &mode, &session, &err) != 0) {
         log_error(NULL, "%s", err.msg);
         goto out;
     }
@@ -310,7 +298,7 @@ int main(int argc, const char **argv)
     o.w = ndjson_writer_new(STDOUT_FILENO);
     a = analyzer_new(cat, window, opt.all_states, emit_analyzed, &o);
     if (session) {
-        o.llm = llm_analyst_new(session, mode, window, emit, &o, llm_log, NULL);
+        o.llm = llm_analyst_new(session, mode, window, emit, &o, log_note_level, llm_ctx);
         if (o.llm)
             analyzer_on_unmatched(a, llm_failure_line, llm_analyst_text_line, o.llm);
     }

@@ -1,5 +1,6 @@
 /* apply_run.c — running remedies and re-checks for heal-apply (see apply.h). */
 #include "apply.h"
+#include "redact.h"
 #include "clock.h"
 #include "excerpt.h"
 #include "ndjson.h"
@@ -29,7 +30,13 @@ int apply_run_argv(char *const *argv, int64_t timeout_ms, struct spawn_result *r
 jv apply_excerpt(const struct spawn_output *o)
 {
     char buf[APPLY_EXCERPT_MAX + 4];
-    bool whole = excerpt_printable(o->data, o->len, buf, APPLY_EXCERPT_MAX + 1);
+    /* Redacted first, while lines are still lines (key=value ends at a newline). */
+    size_t len = 0;
+    char *clean = redact_text(o->data, o->len, REDACT_NORMAL, &len, NULL);
+    if (!clean)
+        return jv_string("(output withheld: out of memory while redacting it)");
+    bool whole = excerpt_printable(clean, len, buf, APPLY_EXCERPT_MAX + 1);
+    free(clean);
     if (!whole || o->truncated)
         strcat(buf, "...");
     return jv_string(buf);
