@@ -45,10 +45,12 @@ char *llm_cache_key(const char *kind, const char *model, const char *text, size_
             continue;
         }
         size_t end = i;
-        bool digit = false;
-        while (end < len && isalnum((unsigned char)text[end]))
-            digit |= isdigit((unsigned char)text[end++]) != 0;
-        if (digit && end - i >= LLM_ID_MIN) {
+        bool digit = false, hex = true;
+        for (; end < len && isalnum((unsigned char)text[end]); end++) {
+            digit |= isdigit((unsigned char)text[end]) != 0;
+            hex &= isxdigit((unsigned char)text[end]) != 0;
+        }
+        if (digit && (hex || end - i >= LLM_ID_MIN)) {
             k[n++] = '#';
         } else {
             for (size_t j = i; j < end && n + 1 < cap; j++) {

@@ -3,8 +3,9 @@
  *
  * A question's key is its redacted text normalised so that repeats of one
  * failure meet: every run of letters and digits that holds a digit becomes
- * "#" when it is 6 bytes or longer (ids, hashes, hex, long numbers) and has
- * its digit runs replaced by "#" otherwise (web01 -> web#), and blanks
+ * "#" when it is hex or 6 bytes or longer (ids, hashes, UUID parts, long
+ * numbers) and has its digit runs replaced by "#" otherwise (web01 ->
+ * web#), and blanks
  * collapse to one space.  Timestamps so read "#-#-#T#:#:#.#Z" whatever the
  * time.  The kind of question and the model are part of the key.
  *
