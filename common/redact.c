@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define REDACT_PASSES_MAX 8 /* passes until a fixed point; real text needs one or two */
 #define KEY_MAX 64            /* bytes of a key name judged; longer keys are not secrets */
 #define BEARER_TOKEN_MIN 8    /* "Bearer " needs this much token after it */
 #define COLON_VALUE_PLAIN 20  /* after ": " a letters-only value this long is still a secret */
@@ -53,7 +54,21 @@ struct text {
     const char *s;
     size_t n;
     enum redact_level level;
+    size_t hit_end; /* where the last replacement ended (0: none yet) */
 };
+
+/*
+ * The byte before position i as the output will have it: right after a
+ * replacement that is the mark's closing ']', so one pass sees what a
+ * second pass over its output would (redacting twice is redacting once).
+ * 0 at the start.
+ */
+static unsigned char before(const struct text *t, size_t i)
+{
+    if (i == 0)
+        return 0;
+    return t->hit_end == i ? ']' : (unsigned char)t->s[i - 1];
+}
 
 static bool is_word(unsigned char c)
 {
@@ -131,7 +146,7 @@ static bool private_key(const struct text *t, size_t i, struct hit *h)
 /* scheme://user:PASSWORD@host: the password only. */
 static bool url_password(const struct text *t, size_t i, struct hit *h)
 {
-    if (!starts(t, i, "://") || i == 0 || !isalpha((unsigned char)t->s[i - 1]))
+    if (!starts(t, i, "://") || !isalpha(before(t, i)))
         return false;
     size_t j = i + 3, colon = 0;
     for (; j < t->n; j++) {
@@ -188,7 +203,7 @@ static bool header(const struct text *t, size_t i, struct hit *h)
         if (j >= t->n || already_redacted(t, j))
             return false;
         size_t end;
-        char open = i > 0 ? t->s[i - 1] : '\0';
+        char open = (char)before(t, i);
         if (t->s[j] == '"' || t->s[j] == '\'') {
             bool quoted;
             end = value_end(t, j, &quoted);
@@ -288,7 +303,7 @@ static bool key_value(const struct text *t, size_t i, struct hit *h)
     if (!secret_key(t->s + i, k))
         return false;
     size_t j = i + k;
-    char open = i > 0 ? t->s[i - 1] : '\0';
+    char open = (char)before(t, i);
     if ((open == '"' || open == '\'') && j < t->n && t->s[j] == open)
         j++;
     while (j < t->n && (t->s[j] == ' ' || t->s[j] == '\t'))
@@ -364,7 +379,7 @@ static bool aws_key_id(const struct text *t, size_t i, struct hit *h)
 /* Exactly 40 base64 characters with upper, lower and digit: git hashes (hex) never qualify. */
 static bool aws_secret(const struct text *t, size_t i, struct hit *h)
 {
-    if (i > 0 && in_set((unsigned char)t->s[i - 1], B64STD))
+    if (in_set(before(t, i), B64STD))
         return false;
     size_t n = span(t, i, B64STD);
     if (n != AWS_SECRET_LEN)
@@ -474,7 +489,9 @@ static bool ipv4_at(const struct text *t, size_t i, size_t *len)
         size_t d = span(t, j, "0123456789");
         if (d == 0 || d > 3)
             return false;
-        int v = atoi(t->s + j) /* at most 3 digits */;
+        int v = 0; /* the text is not NUL-terminated: no atoi */
+        for (size_t k = j; k < j + d; k++)
+            v = v * 10 + (t->s[k] - '0');
         if (v > 255)
             return false;
         j += d;
@@ -494,7 +511,7 @@ static bool ipv4_at(const struct text *t, size_t i, size_t *len)
 static bool ipv4(const struct text *t, size_t i, struct hit *h)
 {
     size_t len;
-    if (!isdigit((unsigned char)t->s[i]) || (i > 0 && t->s[i - 1] == '.') || !ipv4_at(t, i, &len))
+    if (!isdigit((unsigned char)t->s[i]) || before(t, i) == '.' || !ipv4_at(t, i, &len))
         return false;
     *h = (struct hit){0, len, "[REDACTED:ip]"};
     return true;
@@ -503,7 +520,7 @@ static bool ipv4(const struct text *t, size_t i, struct hit *h)
 /* 2001:db8::1, ::1, fe80::1%eth0 is cut at the '%', ::ffff:192.0.2.1. */
 static bool ipv6(const struct text *t, size_t i, struct hit *h)
 {
-    if (i > 0 && t->s[i - 1] == ':')
+    if (before(t, i) == ':')
         return false;
     size_t n = span(t, i, "0123456789abcdefABCDEF:");
     while (n > 0 && t->s[i + n - 1] == ':' && !(n >= 2 && t->s[i + n - 2] == ':'))
@@ -556,7 +573,7 @@ static bool host_name(const struct text *t, size_t i, struct hit *h)
         "info", "biz", "uk", "de", "fr", "nl", "eu", "jp", "cn", "ru", "au", "ca", "br", "ch",
         "se", "es", "pl", "local", "lan", "internal", "intranet", "corp", "home", "localdomain",
         "arpa", "svc", "cluster", NULL};
-    if (!isalnum((unsigned char)t->s[i]) || (i > 0 && in_set((unsigned char)t->s[i - 1], ".-@")))
+    if (!isalnum((unsigned char)t->s[i]) || in_set(before(t, i), ".-@"))
         return false;
     size_t last;
     int labels;
@@ -611,7 +628,7 @@ static bool detect(const struct text *t, size_t i, struct hit *h)
     unsigned char c = (unsigned char)t->s[i];
     if (c == ':' && url_password(t, i, h))
         return true;
-    bool boundary = i == 0 || !is_word((unsigned char)t->s[i - 1]);
+    bool boundary = !is_word(before(t, i));
     if (!boundary || c == '\0')
         return false;
     for (int k = 0; normal_detectors[k]; k++)
@@ -623,10 +640,11 @@ static bool detect(const struct text *t, size_t i, struct hit *h)
     return false;
 }
 
-char *redact_text(const char *text, size_t len, enum redact_level level, size_t *out_len,
-                  unsigned *count)
+/* One pass over the text. */
+static char *redact_once(const char *text, size_t len, enum redact_level level, size_t *out_len,
+                         unsigned *count)
 {
-    struct text t = {text ? text : "", text ? len : 0, level};
+    struct text t = {text ? text : "", text ? len : 0, level, 0};
     struct out o = {NULL, 0, 0, false};
     unsigned found = 0;
     size_t plain = 0; /* start of bytes not yet copied */
@@ -641,18 +659,47 @@ char *redact_text(const char *text, size_t len, enum redact_level level, size_t 
         put(&o, h.mark, strlen(h.mark));
         found++;
         i += h.len;
-        plain = i;
+        plain = t.hit_end = i;
     }
     put(&o, t.s + plain, t.n - plain);
     if (o.oom) {
         free(o.p);
         return NULL;
     }
+    *out_len = o.n;
+    *count = found;
+    return o.p;
+}
+
+/*
+ * Passes until nothing changes: a replacement can make a neighbour readable
+ * that the pass had already looked past ("db8::1le.com" is no address, but
+ * "db8::[REDACTED:host]" holds one), and redacting twice must be redacting
+ * once.
+ */
+char *redact_text(const char *text, size_t len, enum redact_level level, size_t *out_len,
+                  unsigned *count)
+{
+    size_t n = 0;
+    unsigned found = 0, more = 0;
+    char *r = redact_once(text, len, level, &n, &found);
+    for (int pass = 1; r && pass < REDACT_PASSES_MAX; pass++) {
+        size_t m = 0;
+        char *again = redact_once(r, n, level, &m, &more);
+        if (!again || more == 0) {
+            free(again);
+            break;
+        }
+        free(r);
+        r = again;
+        n = m;
+        found += more;
+    }
     if (out_len)
-        *out_len = o.n;
+        *out_len = n;
     if (count)
         *count = found;
-    return o.p;
+    return r;
 }
 
 jv redact_jv(jv v, enum redact_level level)

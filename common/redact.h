@@ -1,8 +1,9 @@
 /*
  * redact.h — secrets out of text before it leaves the host or is logged.
  *
- * One pass over the text; at each word boundary the detectors below are
- * tried in order and the first that matches replaces what it found:
+ * Passes over the text until one changes nothing; at each word boundary
+ * the detectors below are tried in order and the first that matches
+ * replaces what it found:
  *
  *   private key blocks  -----BEGIN ... PRIVATE KEY----- to its END line
  *                       (or the end of the text)      -> [REDACTED:private-key]

@@ -62,6 +62,7 @@ static void gone(const char *in, const char *secret)
 
 int main(void)
 {
+    char *r;
     /* Bearer tokens and authorization headers. */
     expect("curl -H 'Authorization: Bearer abcdef0123456789ABCDEF' https://x",
            "curl -H 'Authorization: [REDACTED]' https://x");
@@ -164,7 +165,7 @@ int main(void)
     expect_strict("version 1.2.3.4.5 and 999.1.1.1", "version 1.2.3.4.5 and 999.1.1.1");
     char self[512];
     snprintf(self, sizeof self, "on %s: disk full", record_host());
-    char *r = strict(self);
+    r = strict(self);
     if (strlen(record_host()) >= 3)
         CHECK(r && strstr(r, "[REDACTED:host]"), "strict redacts this host's own name: %s", r);
     else /* a name of one or two letters would hit ordinary words */
@@ -173,6 +174,21 @@ int main(void)
     r = strict("web-01.example.net: up; webmaster");
     CHECK_STR(r, "[REDACTED:host]: up; webmaster", "strict redacts a dotted name, not a word");
     free(r);
+
+    /* Found by fuzz_redact: a replacement that makes its neighbour readable. */
+    const char *const neighbours[] = {"10.1.2.001::10dc", "api.examp002>db8::1le.com", NULL};
+    for (int i = 0; neighbours[i]; i++) {
+        char *once = strict(neighbours[i]);
+        char *twice = strict(once);
+        CHECK_STR(twice, once, "strict redaction of '%s' is a fixed point", neighbours[i]);
+        free(once), free(twice);
+    }
+    /* Found by fuzz_redact: an address at the very end of a buffer without a NUL. */
+    char *tail = malloc(9);
+    memcpy(tail, "at 1.2.3", 8);
+    r = redact_text(tail, 8, REDACT_STRICT, NULL, NULL);
+    CHECK_STR(r, "at 1.2.3", "digits at the end of an unterminated buffer are read in bounds");
+    free(r), free(tail);
 
     /* Embedded NULs are data, not the end. */
     const char nul[] = "a\0password=x9\0b";
