@@ -237,12 +237,7 @@ int main(int argc, const char **argv)
         {"window", '\0', POPT_ARG_STRING, &opt.window, 0, "group repeats within this time (default 60s)", "DURATION"},
         {"explain", '\0', POPT_ARG_NONE, &opt.explain, 0, "show the matched lines and why each scored as it did", NULL},
         {"list", '\0', POPT_ARG_NONE, &opt.list, 0, "list the signature catalog and exit", NULL},
-        {"llm", '\0', POPT_ARG_STRING, &opt.llm, 0,
-         "ask a model: off, unmatched (default when an endpoint is configured) or always",
-         "MODE"},
-        {"redact", '\0', POPT_ARG_STRING, &opt.redact, 0,
-         "what a model may not see: normal (secrets) or strict (also addresses, host names)",
-         "LEVEL"},
+        LLM_POPT_OPTIONS(&opt.llm, &opt.redact),
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
@@ -328,10 +323,10 @@ int main(int argc, const char **argv)
         llm_analyst_flush(o.llm);
     struct analyze_stats st = analyzer_stats(a);
     st.diagnoses += o.llm ? llm_analyst_diagnoses(o.llm) : 0;
+    char llm_stats[256];
     if (session) {
-        struct llm_session_stats ls = llm_session_stats(session);
-        log_info("llm", "%lu questions: %lu model calls, %lu remembered, %lu cached, %lu failed",
-                 ls.asked, ls.calls, ls.remembered, ls.cached, ls.failed);
+        llm_session_describe(session, llm_stats, sizeof llm_stats);
+        log_info("llm", "%s", llm_stats);
     }
     if (o.w && ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);

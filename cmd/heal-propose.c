@@ -143,12 +143,7 @@ int main(int argc, const char **argv)
         {"playbook", '\0', POPT_ARG_ARGV, &opt.playbooks, 0,
          "also load the playbook entries in FILE (repeatable)", "FILE"},
         {"list", '\0', POPT_ARG_NONE, &opt.list, 0, "list the playbook and exit", NULL},
-        {"llm", '\0', POPT_ARG_STRING, &opt.llm, 0,
-         "ask a model: off, unmatched (default when an endpoint is configured) or always",
-         "MODE"},
-        {"redact", '\0', POPT_ARG_STRING, &opt.redact, 0,
-         "what a model may not see: normal (secrets) or strict (also addresses, host names)",
-         "LEVEL"},
+        LLM_POPT_OPTIONS(&opt.llm, &opt.redact),
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
@@ -239,10 +234,10 @@ int main(int argc, const char **argv)
     if (ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     log_info(NULL, "%lu proposals", o.proposals);
+    char llm_stats[256];
     if (o.llm) {
-        struct llm_session_stats ls = llm_session_stats(o.llm);
-        log_info("llm", "%lu questions: %lu model calls, %lu remembered, %lu cached, %lu failed",
-                 ls.asked, ls.calls, ls.remembered, ls.cached, ls.failed);
+        llm_session_describe(o.llm, llm_stats, sizeof llm_stats);
+        log_info("llm", "%s", llm_stats);
     }
     status = bad || problems ? HEAL_EXIT_BADINPUT
              : o.proposals   ? HEAL_EXIT_UNHEALTHY

@@ -53,7 +53,6 @@
 #define APPLY_EXCERPT_MAX 2048  /* bytes of stdout/stderr kept in an outcome */
 #define APPLY_OUTPUT_MAX (64 * 1024)
 #define APPLY_CHECK_MARGIN_MS 5000 /* heal-check's own start-up, beyond the check timeout */
-#define APPLY_SLEEP_SLICE_MS 100   /* how often a wait looks at the stop flag */
 #define APPLY_HEAL_CHECK "heal-check"
 
 typedef void apply_emit_fn(void *ctx, jv record);

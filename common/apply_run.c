@@ -7,7 +7,6 @@
 #include "record.h"
 #include "signals.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,15 +48,7 @@ jv apply_exit_json(const struct spawn_result *res)
 
 bool apply_sleep(int64_t ms)
 {
-    int64_t end = clock_mono_ms() + ms;
-    for (;;) {
-        if (signals_stop_requested())
-            return false;
-        int64_t left = end - clock_mono_ms();
-        if (left <= 0)
-            return true;
-        poll(NULL, 0, (int)(left < APPLY_SLEEP_SLICE_MS ? left : APPLY_SLEEP_SLICE_MS));
-    }
+    return signals_pause(ms);
 }
 
 int apply_find_heal_check(char out[PATH_MAX])

@@ -6,13 +6,11 @@
 #include "signals.h"
 
 #include <curl/curl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LLM_ERROR_TEXT_MAX 200 /* bytes of a server's error message quoted */
-#define LLM_SLEEP_SLICE_MS 100
 
 struct body {
     char *data;
@@ -186,19 +184,6 @@ static char *answer_text(const struct llm_config *c, const struct body *b, struc
     return s;
 }
 
-/* Waits ms unless a stop signal comes first; false then. */
-static bool pause_ms(int64_t ms)
-{
-    int64_t end = clock_mono_ms() + ms;
-    for (;;) {
-        if (signals_stop_requested())
-            return false;
-        int64_t left = end - clock_mono_ms();
-        if (left <= 0)
-            return true;
-        poll(NULL, 0, (int)(left < LLM_SLEEP_SLICE_MS ? left : LLM_SLEEP_SLICE_MS));
-    }
-}
 
 /* One HTTP exchange.  Returns the curl code; *status and the body are filled. */
 static CURLcode post(const struct llm_config *c, const char *json, struct curl_slist *h,
@@ -316,7 +301,7 @@ char *llm_client_ask(const struct llm_config *c, const struct llm_request *r,
                      (long long)wait, (long long)(c->timeout_ms / 1000));
             break;
         }
-        if (!pause_ms(wait)) {
+        if (!signals_pause(wait)) {
             heal_error_set(err, "stopped by a signal while waiting to retry");
             break;
         }

@@ -93,12 +93,8 @@ static bool has_candidate(jv candidates, const char *id)
 static jv add_answer(jv p, jv a, const struct playbook *pb, const struct history *h, jv d,
                      double confidence)
 {
-    jv candidates = jv_object_get(jv_copy(p), jv_string("candidates"));
-    jv dropped = jv_object_get(jv_copy(p), jv_string("dropped"));
-    if (jv_get_kind(dropped) != JV_KIND_ARRAY) {
-        jv_free(dropped);
-        dropped = jv_array();
-    }
+    jv candidates = record_array_get(&p, "candidates");
+    jv dropped = record_array_get(&p, "dropped");
     jv remedies = jv_object_get(jv_copy(a), jv_string("remedies"));
     int added = 0;
     for (int i = 0; i < jv_array_length(jv_copy(remedies)); i++) {

@@ -69,9 +69,11 @@ void llm_session_free(struct llm_session *s)
     free(s);
 }
 
-struct llm_session_stats llm_session_stats(const struct llm_session *s)
+void llm_session_describe(const struct llm_session *s, char *buf, size_t size)
 {
-    return s->stats;
+    snprintf(buf, size, "%lu questions: %lu model calls, %lu remembered, %lu cached, %lu failed",
+             s->stats.asked, s->stats.calls, s->stats.remembered, s->stats.cached,
+             s->stats.failed);
 }
 
 bool llm_session_recalled(const struct llm_session *s)

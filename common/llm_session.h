@@ -24,11 +24,22 @@
 
 #include <jv.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LLM_PAUSE_AFTER 2
 #define LLM_PAUSE_MS (5 * 60 * 1000)
 #define LLM_PROMPT_SLACK 4096 /* bytes of framing allowed beyond max_evidence */
+
+/* The --llm and --redact entries of a popt table, for the programs that ask a model. */
+#define LLM_POPT_OPTIONS(mode_text, redact_text)                                                   \
+    {"llm", '\0', POPT_ARG_STRING, (mode_text), 0,                                                 \
+     "ask a model: off, unmatched (default when an endpoint is configured) or always", "MODE"},    \
+    {                                                                                              \
+        "redact", '\0', POPT_ARG_STRING, (redact_text), 0,                                         \
+            "what a model may not see: normal (secrets) or strict (also addresses, host names)",   \
+            "LEVEL"                                                                                \
+    }
 
 /* When the model is asked: never, for what the catalog does not know, or for every failure. */
 enum llm_mode { LLM_OFF, LLM_UNMATCHED, LLM_ALWAYS };
@@ -68,7 +79,8 @@ void llm_session_free(struct llm_session *s);
 /* The judged answer (owned by the caller), or an invalid jv with err. */
 jv llm_session_ask(struct llm_session *s, const struct llm_question *q, struct heal_error *err);
 
-struct llm_session_stats llm_session_stats(const struct llm_session *s);
+/* "N questions: N model calls, N remembered, N cached, N failed" into buf. */
+void llm_session_describe(const struct llm_session *s, char *buf, size_t size);
 
 /* Whether the last failed ask only repeated a failure this process had already seen. */
 bool llm_session_recalled(const struct llm_session *s);

@@ -314,11 +314,7 @@ jv propose_diagnosis(const struct playbook *pb, const struct history *h, jv d,
     }
     jv labels = jv_object_get(jv_copy(d), jv_string("labels"));
     jv facts = jv_object_get(jv_copy(d), jv_string("facts"));
-    jv names = jv_object_get(jv_copy(d), jv_string("remedies"));
-    if (jv_get_kind(names) != JV_KIND_ARRAY) {
-        jv_free(names);
-        names = jv_array();
-    }
+    jv names = record_array_get(&d, "remedies");
     jv tr = jv_object_get(jv_copy(d), jv_string("transient"));
     bool transient = jv_get_kind(tr) == JV_KIND_TRUE;
     jv_free(tr);

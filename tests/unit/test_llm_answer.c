@@ -13,40 +13,20 @@ static jv object_of(const char *text)
     return llm_answer_object(text, strlen(text), &err);
 }
 
-/* The answer text judged as a diagnosis, dumped; or "refused: REASON". */
-static char *diagnosis(const char *text)
+/* The answer text judged by validate, dumped; or "refused: REASON". */
+static char *judged(const char *text, jv (*validate)(jv, struct heal_error *))
 {
     struct heal_error err;
     jv o = llm_answer_object(text, strlen(text), &err);
-    jv d = jv_is_valid(o) ? llm_answer_diagnosis(o, &err) : jv_invalid();
+    jv v = jv_is_valid(o) ? validate(o, &err) : jv_invalid();
     jv_free(o);
     char *out;
-    if (jv_is_valid(d)) {
-        jv s = jv_dump_string(d, JV_PRINT_SORTED);
+    if (jv_is_valid(v)) {
+        jv s = jv_dump_string(v, JV_PRINT_SORTED);
         out = strdup(jv_string_value(s));
         jv_free(s);
     } else {
-        jv_free(d);
-        size_t n = strlen(err.msg) + 10;
-        out = malloc(n);
-        snprintf(out, n, "refused: %s", err.msg);
-    }
-    return out;
-}
-
-static char *proposal(const char *text)
-{
-    struct heal_error err;
-    jv o = llm_answer_object(text, strlen(text), &err);
-    jv p = jv_is_valid(o) ? llm_answer_proposal(o, &err) : jv_invalid();
-    jv_free(o);
-    char *out;
-    if (jv_is_valid(p)) {
-        jv s = jv_dump_string(p, JV_PRINT_SORTED);
-        out = strdup(jv_string_value(s));
-        jv_free(s);
-    } else {
-        jv_free(p);
+        jv_free(v);
         size_t n = strlen(err.msg) + 10;
         out = malloc(n);
         snprintf(out, n, "refused: %s", err.msg);
@@ -56,14 +36,14 @@ static char *proposal(const char *text)
 
 static void expect_diagnosis(const char *text, const char *want)
 {
-    char *got = diagnosis(text);
+    char *got = judged(text, llm_answer_diagnosis);
     CHECK_STR(got, want, "diagnosis of: %.60s", text);
     free(got);
 }
 
 static void expect_proposal(const char *text, const char *want)
 {
-    char *got = proposal(text);
+    char *got = judged(text, llm_answer_proposal);
     CHECK_STR(got, want, "proposal of: %.60s", text);
     free(got);
 }
