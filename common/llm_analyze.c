@@ -186,14 +186,16 @@ static char *check_question(const struct llm_analyst *la, jv d, const jv *check,
     struct llm_prompt p;
     if (llm_prompt_open(&p, llm_session_config(la->session)->max_evidence) != 0)
         return NULL;
-    const jv *src = check ? check : &d;
-    llm_prompt_line(&p, "Task: diagnose one failed check of a host.");
-    llm_prompt_line(&p, "Check: %s (kind %s), status %s",
-                    record_string_borrow(src, "name") ? record_string_borrow(src, "name")
-                                                      : record_string_borrow(&d, "target"),
-                    record_string_borrow(src, "kind") ? record_string_borrow(src, "kind") : "?",
-                    record_string_borrow(src, "status") ? record_string_borrow(src, "status")
-                                                        : "?");
+    if (check) {
+        const char *name = record_string_borrow(check, "name");
+        const char *kind = record_string_borrow(check, "kind");
+        const char *status = record_string_borrow(check, "status");
+        llm_prompt_line(&p, "Task: diagnose one failed check of a host.");
+        llm_prompt_line(&p, "Check: %s (kind %s), status %s", name ? name : "?", kind ? kind : "?",
+                        status ? status : "?");
+    } else {
+        llm_prompt_line(&p, "Task: diagnose a failure in text input (a log or build output).");
+    }
     const char *analyzer = record_string_borrow(&d, "analyzer");
     if (analyzer && !strcmp(analyzer, "catalog"))
         llm_prompt_line(&p, "The signature catalog matched %s (category %s).",

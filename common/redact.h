@@ -37,7 +37,6 @@
 #ifndef HEAL_REDACT_H
 #define HEAL_REDACT_H
 
-#include <jv.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,11 +55,5 @@ int redact_level_parse(const char *name, enum redact_level *level);
 char *redact_text(const char *text, size_t len, enum redact_level level, size_t *out_len,
                   unsigned *count);
 
-/*
- * v (consumed) with every string inside it redacted — in arrays and object
- * values, at any depth; object keys are kept.  Out of memory gives an
- * invalid jv.
- */
-jv redact_jv(jv v, enum redact_level level);
 
 #endif
