@@ -14,6 +14,10 @@
 #define AWS_SECRET_LEN 40
 #define JWT_HEADER_MIN 10
 #define JWT_PAYLOAD_MIN 4
+#define EMAIL_LOCAL_MAX 64 /* RFC 5321 */
+#define LABEL_MAX 63       /* RFC 1035: a label, and a whole name */
+#define NAME_MAX_LEN 253
+#define IPV6_TEXT_MAX 39   /* eight groups of four and seven colons */
 
 static const char MARK_VALUE[] = "[REDACTED]";
 
@@ -86,13 +90,19 @@ static const char B64STD[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 static const char LABEL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
 static const char TOKEN68[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-";
 
-/* How many bytes from i are in set (stopping at n). */
-static size_t span(const struct text *t, size_t i, const char *set)
+/* How many bytes from i are in set, counting no further than max. */
+static size_t span_max(const struct text *t, size_t i, const char *set, size_t max)
 {
     size_t j = i;
-    while (j < t->n && in_set((unsigned char)t->s[j], set))
+    while (j < t->n && j - i < max && in_set((unsigned char)t->s[j], set))
         j++;
     return j - i;
+}
+
+/* The same without a limit: for tokens that start with a rare prefix. */
+static size_t span(const struct text *t, size_t i, const char *set)
+{
+    return span_max(t, i, set, SIZE_MAX);
 }
 
 static bool starts(const struct text *t, size_t i, const char *prefix)
@@ -299,7 +309,9 @@ static bool key_value(const struct text *t, size_t i, struct hit *h)
 {
     if (!isalpha((unsigned char)t->s[i]) && t->s[i] != '_')
         return false;
-    size_t k = span(t, i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+    /* Bounded: at every '.' or '-' of a long dotted word this runs again. */
+    size_t k = span_max(t, i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-",
+                        KEY_MAX + 1);
     if (!secret_key(t->s + i, k))
         return false;
     size_t j = i + k;
@@ -381,7 +393,7 @@ static bool aws_secret(const struct text *t, size_t i, struct hit *h)
 {
     if (in_set(before(t, i), B64STD))
         return false;
-    size_t n = span(t, i, B64STD);
+    size_t n = span_max(t, i, B64STD, AWS_SECRET_LEN + 1);
     if (n != AWS_SECRET_LEN)
         return false;
     bool upper = false, lower = false, digit = false;
@@ -442,7 +454,9 @@ static size_t dotted_name(const struct text *t, size_t i, size_t *last, int *lab
     size_t j = i;
     *labels = 0;
     for (;;) {
-        size_t n = span(t, j, LABEL);
+        size_t n = span_max(t, j, LABEL, LABEL_MAX + 1);
+        if (n > LABEL_MAX || j + n - i > NAME_MAX_LEN)
+            break;
         if (n == 0 || t->s[j] == '-' || t->s[j + n - 1] == '-')
             break;
         *last = j;
@@ -468,8 +482,11 @@ static bool email(const struct text *t, size_t i, struct hit *h)
 {
     if (!isalnum((unsigned char)t->s[i]))
         return false;
-    size_t local = span(t, i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-");
+    size_t local = span_max(t, i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-",
+                            EMAIL_LOCAL_MAX + 1);
     size_t at = i + local;
+    if (local > EMAIL_LOCAL_MAX)
+        return false;
     if (at + 1 >= t->n || t->s[at] != '@')
         return false;
     size_t last;
@@ -522,7 +539,9 @@ static bool ipv6(const struct text *t, size_t i, struct hit *h)
 {
     if (before(t, i) == ':')
         return false;
-    size_t n = span(t, i, "0123456789abcdefABCDEF:");
+    size_t n = span_max(t, i, "0123456789abcdefABCDEF:", IPV6_TEXT_MAX + 1);
+    if (n > IPV6_TEXT_MAX)
+        return false;
     while (n > 0 && t->s[i + n - 1] == ':' && !(n >= 2 && t->s[i + n - 2] == ':'))
         n--; /* "host fe80::1:" ends a sentence, not an address */
     int colons = 0, groups = 0, doubles = 0;
