@@ -143,3 +143,13 @@ bool record_is_type(const jv *r, const char *type)
     const char *t = record_string_borrow(r, "type");
     return t && strcmp(t, type) == 0;
 }
+
+jv record_array_get(const jv *r, const char *key)
+{
+    jv v = jv_get_kind(*r) == JV_KIND_OBJECT ? jv_object_get(jv_copy(*r), jv_string(key))
+                                             : jv_invalid();
+    if (jv_get_kind(v) == JV_KIND_ARRAY)
+        return v;
+    jv_free(v);
+    return jv_array();
+}
