@@ -1,5 +1,6 @@
 #include "check.h"
 #include "duration.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -237,6 +238,8 @@ void check_result_init(struct check_result *r)
     r->output = jv_string("");
     r->perfdata = jv_array();
     r->evidence = jv_object();
+    r->perf_json = r->evidence_json = (struct jsonbuf){NULL, 0, 0};
+    r->json_lost = false;
     r->duration_ms = 0;
 }
 
@@ -247,6 +250,8 @@ void check_result_free(struct check_result *r)
     jv_free(r->perfdata);
     jv_free(r->evidence);
     r->summary = r->output = r->perfdata = r->evidence = jv_null();
+    jsonbuf_free(&r->perf_json);
+    jsonbuf_free(&r->evidence_json);
 }
 
 void check_result_set(struct check_result *r, enum nagios_status status, const char *fmt, ...)
@@ -261,23 +266,110 @@ void check_result_set(struct check_result *r, enum nagios_status status, const c
     r->summary = jv_string(buf);
 }
 
-static jv number_or_null(double v)
+/* Starts the next item of a list in b: a comma unless it is the first. */
+static int next_item(struct jsonbuf *b, size_t room, struct heal_error *err)
 {
-    return isnan(v) ? jv_null() : jv_number(v);
+    return jsonbuf_reserve(b, room, err) || (b->len > 0 && jsonbuf_append(b, ",", 1, err)) ? -1
+                                                                                            : 0;
+}
+
+/* "key": ours, so no escaping; the value follows. */
+static int member(struct jsonbuf *b, const char *key, struct heal_error *err)
+{
+    return jsonbuf_append(b, "\"", 1, err) || jsonbuf_append(b, key, strlen(key), err) ||
+                   jsonbuf_append(b, "\":", 2, err)
+               ? -1
+               : 0;
+}
+
+/* An evidence member, whole or not at all; a failure makes the record fail. */
+static void evidence_done(struct check_result *r, size_t mark, int rc)
+{
+    if (rc != 0) {
+        r->evidence_json.len = mark;
+        r->json_lost = true;
+    }
+}
+
+static int text_or_null(struct jsonbuf *b, const char *s, struct heal_error *err)
+{
+    return s ? jsonbuf_append_string(b, s, strlen(s), err) : jsonbuf_append(b, "null", 4, err);
 }
 
 void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
                        const char *warn, const char *crit, double min, double max)
 {
-    jv p = jv_object();
-    p = jv_object_set(p, jv_string("label"), jv_string(label));
-    p = jv_object_set(p, jv_string("value"), number_or_null(value));
-    p = jv_object_set(p, jv_string("uom"), jv_string(uom ? uom : ""));
-    p = jv_object_set(p, jv_string("warn"), warn ? jv_string(warn) : jv_null());
-    p = jv_object_set(p, jv_string("crit"), crit ? jv_string(crit) : jv_null());
-    p = jv_object_set(p, jv_string("min"), number_or_null(min));
-    p = jv_object_set(p, jv_string("max"), number_or_null(max));
-    r->perfdata = jv_array_append(r->perfdata, p);
+    struct jsonbuf *b = &r->perf_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    /* jsonbuf writes NaN as null, as jq does. */
+    int rc = next_item(b, 128, &e) || jsonbuf_append(b, "{", 1, &e) ||
+             member(b, "label", &e) || text_or_null(b, label, &e) ||
+             jsonbuf_append(b, ",", 1, &e) || member(b, "value", &e) ||
+             jsonbuf_append_number(b, value, &e) || jsonbuf_append(b, ",", 1, &e) ||
+             member(b, "uom", &e) || text_or_null(b, uom ? uom : "", &e) ||
+             jsonbuf_append(b, ",", 1, &e) || member(b, "warn", &e) ||
+             text_or_null(b, warn, &e) || jsonbuf_append(b, ",", 1, &e) ||
+             member(b, "crit", &e) || text_or_null(b, crit, &e) ||
+             jsonbuf_append(b, ",", 1, &e) || member(b, "min", &e) ||
+             jsonbuf_append_number(b, min, &e) || jsonbuf_append(b, ",", 1, &e) ||
+             member(b, "max", &e) || jsonbuf_append_number(b, max, &e) ||
+             jsonbuf_append(b, "}", 1, &e);
+    if (rc != 0) {
+        b->len = mark;
+        r->json_lost = true;
+    }
+}
+
+void check_result_evidence_text(struct check_result *r, const char *key, const char *s,
+                                size_t len)
+{
+    struct jsonbuf *b = &r->evidence_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    int rc = next_item(b, len + 32, &e) || member(b, key, &e);
+    if (rc == 0 && utf8_valid(s, len, NULL)) {
+        rc = jsonbuf_append_string(b, s, len, &e);
+    } else if (rc == 0) {
+        jv repaired = jv_string_sized(s, (int)len); /* bad bytes become U+FFFD */
+        rc = jsonbuf_append_jv(b, &repaired, &e);
+        jv_free(repaired);
+    }
+    evidence_done(r, mark, rc);
+}
+
+void check_result_evidence_number(struct check_result *r, const char *key, double value)
+{
+    struct jsonbuf *b = &r->evidence_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    evidence_done(r, mark,
+                  next_item(b, 64, &e) || member(b, key, &e) ||
+                      jsonbuf_append_number(b, value, &e));
+}
+
+void check_result_evidence_numbers(struct check_result *r, const char *key,
+                                   const char *const *names, const double *values, size_t n)
+{
+    struct jsonbuf *b = &r->evidence_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    int rc = next_item(b, 32 + n * 40, &e) || member(b, key, &e) || jsonbuf_append(b, "{", 1, &e);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || member(b, names[i], &e) ||
+             jsonbuf_append_number(b, values[i], &e);
+    evidence_done(r, mark, rc || jsonbuf_append(b, "}", 1, &e));
+}
+
+void check_result_evidence_json(struct check_result *r, const char *key, const char *json,
+                                size_t len)
+{
+    struct jsonbuf *b = &r->evidence_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    evidence_done(r, mark,
+                  next_item(b, len + 32, &e) || member(b, key, &e) ||
+                      jsonbuf_append(b, json, len, &e));
 }
 
 enum nagios_status check_evaluate(const struct check_def *def, double value)

@@ -703,10 +703,11 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
     return n;
 }
 
-/* Text for a record: cut at a character, and any invalid UTF-8 replaced. */
-static jv excerpt(const char *s, size_t len, size_t max)
+/* Evidence text cut at a character, any invalid UTF-8 replaced. */
+static void excerpt(struct check_result *result, const char *key, const char *s, size_t len,
+                    size_t max)
 {
-    return jv_string_sized(s ? s : "", (int)utf8_cut(s ? s : "", len, max));
+    check_result_evidence_text(result, key, s ? s : "", utf8_cut(s ? s : "", len, max));
 }
 
 /* An assertion's text quoted in a summary, shortened. */
@@ -778,14 +779,15 @@ static bool status_expected(const struct http_settings *s, long code)
 }
 
 /* Runs the jq expression on the body; 1 pass, 0 fail, with why in failure. */
-static int json_assert(const struct http_settings *s, const struct http_run *r, jv *evidence,
-                       char *failure, size_t size)
+static int json_assert(const struct http_settings *s, const struct http_run *r,
+                       struct check_result *result, char *failure, size_t size)
 {
     jv doc = jv_parse_sized(r->body ? r->body : "", (int)r->body_len);
     if (!jv_is_valid(doc)) {
         jv msg = jv_invalid_get_msg(doc);
         if (jv_get_kind(msg) == JV_KIND_STRING)
-            *evidence = jv_object_set(*evidence, jv_string("json_error"), jv_copy(msg));
+            check_result_evidence_text(result, "json_error", jv_string_value(msg),
+                                       (size_t)jv_string_length_bytes(jv_copy(msg)));
         jv_free(msg);
         snprintf(failure, size, "body is not JSON%s",
                  r->body_truncated ? " (cut at body_max)" : "");
@@ -798,10 +800,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
     int pass = 0;
     if (jv_is_valid(out)) {
         jv shown = jv_dump_string(jv_copy(out), 0);
-        *evidence = jv_object_set(*evidence, jv_string("json_value"),
-                                  excerpt(jv_string_value(shown),
-                                          (size_t)jv_string_length_bytes(jv_copy(shown)),
-                                          HTTP_JSON_VALUE_MAX));
+        excerpt(result, "json_value", jv_string_value(shown),
+                (size_t)jv_string_length_bytes(jv_copy(shown)), HTTP_JSON_VALUE_MAX);
         pass = jv_get_kind(out) != JV_KIND_FALSE && jv_get_kind(out) != JV_KIND_NULL;
         if (!pass)
             snprintf(failure, size, "json %s is %s", q, jv_string_value(shown));
@@ -811,7 +811,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
         jv msg = jv_invalid_get_msg(out);
         jv text =
             jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg) : jv_dump_string(jv_copy(msg), 0);
-        *evidence = jv_object_set(*evidence, jv_string("json_error"), jv_copy(text));
+        check_result_evidence_text(result, "json_error", jv_string_value(text),
+                                   (size_t)jv_string_length_bytes(jv_copy(text)));
         snprintf(failure, size, "json %s failed: %.200s", q, jv_string_value(text));
         jv_free(text);
         jv_free(msg);
@@ -824,8 +825,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
     return pass;
 }
 
-static int body_asserts(const struct http_settings *s, const struct http_run *r, jv *evidence,
-                        char *failure, size_t size)
+static int body_asserts(const struct http_settings *s, const struct http_run *r,
+                        struct check_result *result, char *failure, size_t size)
 {
     char q[HTTP_QUOTE_MAX * 4 + 8];
     const char *body = r->body ? r->body : "";
@@ -851,7 +852,7 @@ static int body_asserts(const struct http_settings *s, const struct http_run *r,
             return 0;
         }
     }
-    if (s->jq && !json_assert(s, r, evidence, failure, size))
+    if (s->jq && !json_assert(s, r, result, failure, size))
         return 0;
     return 1;
 }
@@ -876,7 +877,8 @@ static void connect_failure(CURL *e, char *out, size_t size, const char *fallbac
     curl_url_cleanup(u);
 }
 
-static jv timings(CURL *e)
+/* The phases of the transfer in seconds, as a JSON object. */
+static void timings(CURL *e, struct check_result *result)
 {
     static const struct {
         const char *name;
@@ -886,13 +888,17 @@ static jv timings(CURL *e)
         {"tls", CURLINFO_APPCONNECT_TIME_T},    {"ttfb", CURLINFO_STARTTRANSFER_TIME_T},
         {"redirect", CURLINFO_REDIRECT_TIME_T}, {"total", CURLINFO_TOTAL_TIME_T},
     };
-    jv t = jv_object();
+    const char *names[sizeof phases / sizeof phases[0]];
+    double seconds[sizeof phases / sizeof phases[0]];
+    size_t n = 0;
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
         curl_off_t us = 0;
-        if (curl_easy_getinfo(e, phases[i].info, &us) == CURLE_OK)
-            t = jv_object_set(t, jv_string(phases[i].name), jv_number((double)us / 1e6));
+        if (curl_easy_getinfo(e, phases[i].info, &us) == CURLE_OK) {
+            names[n] = phases[i].name;
+            seconds[n++] = (double)us / 1e6;
+        }
     }
-    return t;
+    check_result_evidence_numbers(result, "timings", names, seconds, n);
 }
 
 static void evaluate(struct check_task *task, struct http_run *r, struct check_result *result)
@@ -908,20 +914,18 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
     curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
     curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &size);
     double seconds = (double)total_us / 1e6;
-    jv ev = result->evidence;
     if (status > 0)
-        ev = jv_object_set(ev, jv_string("status_code"), jv_number((double)status));
-    ev = jv_object_set(ev, jv_string("redirects"), jv_number((double)redirects));
+        check_result_evidence_number(result, "status_code", (double)status);
+    check_result_evidence_number(result, "redirects", (double)redirects);
     char *effective = NULL;
     if (redirects > 0 && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
         effective)
-        ev = jv_object_set(ev, jv_string("effective_url"),
-                           excerpt(effective, strlen(effective), HTTP_URL_MAX));
-    ev = jv_object_set(ev, jv_string("timings"), timings(e));
+        excerpt(result, "effective_url", effective, strlen(effective), HTTP_URL_MAX);
+    timings(e, result);
 
     if (code != CURLE_OK) {
         const char *why = r->error[0] ? r->error : curl_easy_strerror(code);
-        ev = jv_object_set(ev, jv_string("error"), jv_string(why));
+        check_result_evidence_text(result, "error", why, strlen(why));
         char t[32];
         format_seconds(def->timeout_ms, t, sizeof t);
         if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -936,9 +940,7 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
             check_result_set(result, NAGIOS_CRITICAL, "%s", why);
         }
         if (r->headers_len > 0)
-            ev = jv_object_set(ev, jv_string("headers"),
-                               excerpt(r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX));
-        result->evidence = ev;
+            excerpt(result, "headers", r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX);
         return;
     }
 
@@ -952,12 +954,12 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
                           NAN, NAN);
         char when[CLOCK_RFC3339_SIZE];
         clock_format_rfc3339(cert.not_after_ms, when);
-        ev = jv_object_set(ev, jv_string("cert_not_after"), jv_string(when));
-        ev = jv_object_set(ev, jv_string("cert_days"), jv_number(cert.days));
+        check_result_evidence_text(result, "cert_not_after", when, strlen(when));
+        check_result_evidence_number(result, "cert_days", cert.days);
         if (cert.subject[0])
-            ev = jv_object_set(ev, jv_string("cert_subject"), jv_string(cert.subject));
+            check_result_evidence_text(result, "cert_subject", cert.subject, strlen(cert.subject));
         if (cert.issuer[0])
-            ev = jv_object_set(ev, jv_string("cert_issuer"), jv_string(cert.issuer));
+            check_result_evidence_text(result, "cert_issuer", cert.issuer, strlen(cert.issuer));
     }
 
     const char *reason = r->reason[0] ? r->reason : standard_reason(status);
@@ -969,7 +971,7 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
         snprintf(failure, sizeof failure, "expected %s", s->expect_text);
         check_result_set(result, NAGIOS_CRITICAL, "%s (%s)", head, failure);
         st = NAGIOS_CRITICAL;
-    } else if (!body_asserts(s, r, &ev, failure, sizeof failure)) {
+    } else if (!body_asserts(s, r, result, failure, sizeof failure)) {
         check_result_set(result, NAGIOS_CRITICAL, "%s in %.3f s: %s", head, seconds, failure);
         st = NAGIOS_CRITICAL;
     } else {
@@ -994,18 +996,15 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
     }
     if (st != NAGIOS_OK) {
         /* What an analyzer reads to see why: the answer itself. */
-        ev = jv_object_set(ev, jv_string("body"),
-                           excerpt(r->body, r->body_len, HTTP_BODY_EXCERPT_MAX));
-        ev = jv_object_set(ev, jv_string("headers"),
-                           excerpt(r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX));
+        excerpt(result, "body", r->body, r->body_len, HTTP_BODY_EXCERPT_MAX);
+        excerpt(result, "headers", r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX);
         if (r->headers_truncated)
-            ev = jv_object_set(ev, jv_string("headers_truncated"), jv_true());
+            check_result_evidence_json(result, "headers_truncated", "true", 4);
     }
     if (r->body_truncated) {
-        ev = jv_object_set(ev, jv_string("body_truncated"), jv_true());
-        ev = jv_object_set(ev, jv_string("body_max"), jv_number((double)s->body_max));
+        check_result_evidence_json(result, "body_truncated", "true", 4);
+        check_result_evidence_number(result, "body_max", (double)s->body_max);
     }
-    result->evidence = ev;
 }
 
 static void http_finish(struct check_task *task, struct check_result *result)
@@ -1013,7 +1012,7 @@ static void http_finish(struct check_task *task, struct check_result *result)
     struct http_run *r = task->data;
     const struct http_settings *s = r->s;
     curl_multi_remove_handle(check_runner_multi(task->runner), r->easy);
-    result->evidence = jv_object_set(result->evidence, jv_string("url"), jv_string(s->url_shown));
+    check_result_evidence_text(result, "url", s->url_shown, strlen(s->url_shown));
     if (task->finished_early) {
         evaluate(task, r, result);
     } else {
@@ -1025,8 +1024,7 @@ static void http_finish(struct check_task *task, struct check_result *result)
         check_result_set(result, NAGIOS_CRITICAL,
                          stopped ? "stopped after %s s without an answer" : "timed out after %s s",
                          t);
-        result->evidence = jv_object_set(result->evidence,
-                                         jv_string(stopped ? "stopped" : "timed_out"), jv_true());
+        check_result_evidence_json(result, stopped ? "stopped" : "timed_out", "true", 4);
     }
     curl_easy_cleanup(r->easy);
     free(r->body);

@@ -34,6 +34,17 @@ int jsonbuf_append(struct jsonbuf *b, const char *s, size_t n, struct heal_error
     return 0;
 }
 
+int jsonbuf_reserve(struct jsonbuf *b, size_t n, struct heal_error *err)
+{
+    if (b->size == 0) {
+        size_t size = n > JSONBUF_SMALL ? n : JSONBUF_SMALL;
+        if (!(b->data = malloc(size)))
+            return heal_error_set(err, "out of memory for %zu bytes of JSON", size);
+        b->size = size;
+    }
+    return reserve(b, n, err);
+}
+
 void jsonbuf_free(struct jsonbuf *b)
 {
     free(b->data);
