@@ -61,6 +61,9 @@ struct check_def {
     double flap_low, flap_high; /* percent state change thresholds */
     const struct check_kind *impl;
     void *kind_data; /* parsed kind-specific settings, owned by the kind */
+    /* During prepare() only: the values of the kind's fields by row of its
+     * table, jv_invalid() where absent (borrowed; see config_fields_read). */
+    const jv *kind_fields;
     int watch_fd;    /* --watch: readable means "run me now"; -1 if none */
     void *watch_data;
     /* Borrowed, set by the program after opening it; NULL: no state kept. */
@@ -102,7 +105,7 @@ struct check_kind {
     const char *name;
     /* Kind-specific fields accepted besides the common ones; {NULL} ends. */
     const struct config_field *fields;
-    /* Validates kind fields and fills def->kind_data.  Optional. */
+    /* Validates kind fields (def->kind_fields) and fills def->kind_data.  Optional. */
     int (*prepare)(struct check_def *def, struct heal_error *err);
     void (*release)(struct check_def *def);
     /*

@@ -12,37 +12,53 @@
 #define FLAP_LOW_DEFAULT 5.0   /* what Nagios' sample nagios.cfg ships */
 #define FLAP_HIGH_DEFAULT 20.0
 
-static const struct config_field common_fields[] = {
-    {"name", CONFIG_STRING, true},
-    {"kind", CONFIG_STRING, true},
-    {"target", CONFIG_STRING, false},
-    {"description", CONFIG_STRING, false},
-    {"labels", CONFIG_OBJECT, false},
-    {"warn", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
-    {"crit", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
-    {"timeout", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"interval", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"retry_interval", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"max_attempts", CONFIG_NUMBER, false},
-    {"flap_low", CONFIG_NUMBER, false},
-    {"flap_high", CONFIG_NUMBER, false},
-    {"disabled", CONFIG_BOOL, false},
-    {NULL, 0, false},
+/* Rows of common_fields, so a field's value is found by its row. */
+enum common_field {
+    F_NAME,
+    F_KIND,
+    F_TARGET,
+    F_DESCRIPTION,
+    F_LABELS,
+    F_WARN,
+    F_CRIT,
+    F_TIMEOUT,
+    F_INTERVAL,
+    F_RETRY_INTERVAL,
+    F_MAX_ATTEMPTS,
+    F_FLAP_LOW,
+    F_FLAP_HIGH,
+    F_DISABLED,
+    F_COMMON /* the number of common fields */
 };
 
-static char *get_string(const jv *o, const char *key)
+static const struct config_field common_fields[] = {
+    [F_NAME] = {"name", CONFIG_STRING, true},
+    [F_KIND] = {"kind", CONFIG_STRING, true},
+    [F_TARGET] = {"target", CONFIG_STRING, false},
+    [F_DESCRIPTION] = {"description", CONFIG_STRING, false},
+    [F_LABELS] = {"labels", CONFIG_OBJECT, false},
+    [F_WARN] = {"warn", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    [F_CRIT] = {"crit", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    [F_TIMEOUT] = {"timeout", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_INTERVAL] = {"interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_RETRY_INTERVAL] = {"retry_interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_MAX_ATTEMPTS] = {"max_attempts", CONFIG_NUMBER, false},
+    [F_FLAP_LOW] = {"flap_low", CONFIG_NUMBER, false},
+    [F_FLAP_HIGH] = {"flap_high", CONFIG_NUMBER, false},
+    [F_DISABLED] = {"disabled", CONFIG_BOOL, false},
+    [F_COMMON] = {NULL, 0, false},
+};
+
+/* A copy of v's text if it is a string, else NULL; borrows v. */
+static char *string_copy(jv v)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
-    jv_free(v);
-    return s;
+    return jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
 }
 
-/* A number means seconds; a string is a duration ("250ms", "1m"). */
-static int get_duration(const jv *o, const char *key, int64_t fallback, int64_t *out,
+/* A number means seconds; a string is a duration ("250ms", "1m").  Borrows v. */
+static int get_duration(jv v, const char *key, int64_t fallback, int64_t *out,
                         struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
     int rc = 0;
     *out = fallback;
     if (jv_get_kind(v) == JV_KIND_NUMBER) {
@@ -58,14 +74,13 @@ static int get_duration(const jv *o, const char *key, int64_t fallback, int64_t 
         else if (*out <= 0)
             rc = heal_error_set(err, "field '%s': must be longer than 0", key);
     }
-    jv_free(v);
     return rc;
 }
 
-static int get_range(const jv *o, const char *key, bool *has, struct range *r, char **text,
+/* Borrows v. */
+static int get_range(jv v, const char *key, bool *has, struct range *r, char **text,
                      struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
     char buf[64];
     const char *s = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING) {
@@ -85,7 +100,6 @@ static int get_range(const jv *o, const char *key, bool *has, struct range *r, c
             *text = strdup(s);
         }
     }
-    jv_free(v);
     return rc;
 }
 
@@ -105,6 +119,56 @@ static int labels_are_strings(const jv *labels, struct heal_error *err)
     return rc;
 }
 
+/* The number in v (borrowed), or fallback when there is none. */
+static double number_or(jv v, double fallback)
+{
+    return jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : fallback;
+}
+
+/* Everything after the spec check: v holds the values, by row of spec. */
+static int settle(struct check_def *def, const jv *v, struct heal_error *err)
+{
+    struct heal_error e;
+    char *target = string_copy(v[F_TARGET]);
+    def->target = target ? target : strdup(def->name);
+    if (jv_get_kind(v[F_LABELS]) == JV_KIND_OBJECT) {
+        def->labels = jv_copy(v[F_LABELS]);
+        if (labels_are_strings(&def->labels, &e) != 0)
+            return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    } else {
+        def->labels = jv_object();
+    }
+    if (get_range(v[F_WARN], "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
+        get_range(v[F_CRIT], "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
+        get_duration(v[F_TIMEOUT], "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms, &e) ||
+        get_duration(v[F_INTERVAL], "interval", CHECK_INTERVAL_DEFAULT_MS, &def->interval_ms,
+                     &e))
+        return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    /* A SOFT problem is confirmed three times as fast (10 s by default). */
+    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
+    if (get_duration(v[F_RETRY_INTERVAL], "retry_interval", retry_default,
+                     &def->retry_interval_ms, &e))
+        return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    double m = number_or(v[F_MAX_ATTEMPTS], CHECK_MAX_ATTEMPTS_DEFAULT);
+    int rc = 0;
+    if (m < 1 || m > 100 || m != floor(m))
+        rc = heal_error_set(err, "check '%s': field 'max_attempts' must be 1 to 100", def->name);
+    def->max_attempts = (int)m;
+    def->flap_low = number_or(v[F_FLAP_LOW], FLAP_LOW_DEFAULT);
+    def->flap_high = number_or(v[F_FLAP_HIGH], FLAP_HIGH_DEFAULT);
+    if (rc == 0 &&
+        !(def->flap_low >= 0 && def->flap_low <= def->flap_high && def->flap_high <= 100))
+        rc = heal_error_set(err, "check '%s': need 0 <= flap_low <= flap_high <= 100", def->name);
+    if (rc == 0 && def->impl->prepare) {
+        def->kind_fields = v + F_COMMON;
+        rc = def->impl->prepare(def, &e);
+        def->kind_fields = NULL;
+        if (rc != 0)
+            rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    }
+    return rc;
+}
+
 int check_def_init(struct check_def *def, jv object, const char *source, struct heal_error *err)
 {
     memset(def, 0, sizeof *def);
@@ -117,8 +181,12 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
     }
     def->def = object;
     def->source = strdup(source ? source : "");
-    def->name = get_string(&object, "name");
-    def->kind = get_string(&object, "kind");
+    /* The kind says which fields are allowed: name and kind come first. */
+    jv name = config_field_peek(object, "name"), kind = config_field_peek(object, "kind");
+    def->name = string_copy(name);
+    def->kind = string_copy(kind);
+    jv_free(name);
+    jv_free(kind);
     if (!def->name || !def->kind) {
         int rc = heal_error_set(err, "missing required field '%s'", def->name ? "kind" : "name");
         check_def_free(def);
@@ -149,55 +217,14 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
         spec[n++] = *f;
     spec[n] = (struct config_field){NULL, 0, false};
 
+    jv values[CHECK_FIELDS_MAX];
     struct heal_error e;
     int rc = 0;
-    if (config_check_fields(object, spec, &e) != 0)
+    if (config_fields_read(object, spec, values, &e) != 0)
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    char *target = rc == 0 ? get_string(&object, "target") : NULL;
-    def->target = target ? target : strdup(def->name);
-    if (rc == 0) {
-        def->labels = jv_object_get(jv_copy(object), jv_string("labels"));
-        if (jv_get_kind(def->labels) != JV_KIND_OBJECT) {
-            jv_free(def->labels);
-            def->labels = jv_object();
-        } else if (labels_are_strings(&def->labels, &e) != 0) {
-            rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-        }
-    }
-    if (rc == 0 && (get_range(&object, "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
-                    get_range(&object, "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
-                    get_duration(&object, "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms,
-                                 &e) ||
-                    get_duration(&object, "interval", CHECK_INTERVAL_DEFAULT_MS,
-                                 &def->interval_ms, &e)))
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    /* A SOFT problem is confirmed three times as fast (10 s by default). */
-    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
-    if (rc == 0 && get_duration(&object, "retry_interval", retry_default,
-                                &def->retry_interval_ms, &e))
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    if (rc == 0) {
-        jv v = jv_object_get(jv_copy(object), jv_string("max_attempts"));
-        double m = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v)
-                                                     : CHECK_MAX_ATTEMPTS_DEFAULT;
-        jv_free(v);
-        if (m < 1 || m > 100 || m != floor(m))
-            rc = heal_error_set(err, "check '%s': field 'max_attempts' must be 1 to 100",
-                                def->name);
-        def->max_attempts = (int)m;
-        v = jv_object_get(jv_copy(object), jv_string("flap_low"));
-        def->flap_low = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_LOW_DEFAULT;
-        jv_free(v);
-        v = jv_object_get(jv_copy(object), jv_string("flap_high"));
-        def->flap_high = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_HIGH_DEFAULT;
-        jv_free(v);
-        if (rc == 0 && !(def->flap_low >= 0 && def->flap_low <= def->flap_high &&
-                         def->flap_high <= 100))
-            rc = heal_error_set(err, "check '%s': need 0 <= flap_low <= flap_high <= 100",
-                                def->name);
-    }
-    if (rc == 0 && def->impl->prepare && def->impl->prepare(def, &e) != 0)
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    else
+        rc = settle(def, values, err);
+    config_fields_free(values, spec);
     if (rc != 0)
         check_def_free(def);
     return rc;

@@ -49,21 +49,39 @@
 #define HTTP_USER_AGENT "heal-check/" HEAL_VERSION
 #define HTTP_MS_PER_DAY 86400000.0
 
+/* Rows of http_fields: prepare() finds each value by its row. */
+enum http_field {
+    F_URL,
+    F_METHOD,
+    F_HEADERS,
+    F_BODY,
+    F_EXPECT_STATUS,
+    F_FOLLOW_REDIRECTS,
+    F_BODY_CONTAINS,
+    F_BODY_REGEX,
+    F_JSON,
+    F_CERT_WARN,
+    F_CERT_CRIT,
+    F_INSECURE,
+    F_BODY_MAX,
+    F_END
+};
+
 static const struct config_field http_fields[] = {
-    {"url", CONFIG_STRING, true},
-    {"method", CONFIG_STRING, false},
-    {"headers", CONFIG_OBJECT, false},
-    {"body", CONFIG_STRING, false},
-    {"expect_status", CONFIG_ARRAY | CONFIG_NUMBER | CONFIG_STRING, false},
-    {"follow_redirects", CONFIG_BOOL, false},
-    {"body_contains", CONFIG_STRING, false},
-    {"body_regex", CONFIG_STRING, false},
-    {"json", CONFIG_STRING, false},
-    {"cert_warn", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"cert_crit", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"insecure", CONFIG_BOOL, false},
-    {"body_max", CONFIG_STRING | CONFIG_NUMBER, false},
-    {NULL, 0, false},
+    [F_URL] = {"url", CONFIG_STRING, true},
+    [F_METHOD] = {"method", CONFIG_STRING, false},
+    [F_HEADERS] = {"headers", CONFIG_OBJECT, false},
+    [F_BODY] = {"body", CONFIG_STRING, false},
+    [F_EXPECT_STATUS] = {"expect_status", CONFIG_ARRAY | CONFIG_NUMBER | CONFIG_STRING, false},
+    [F_FOLLOW_REDIRECTS] = {"follow_redirects", CONFIG_BOOL, false},
+    [F_BODY_CONTAINS] = {"body_contains", CONFIG_STRING, false},
+    [F_BODY_REGEX] = {"body_regex", CONFIG_STRING, false},
+    [F_JSON] = {"json", CONFIG_STRING, false},
+    [F_CERT_WARN] = {"cert_warn", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_CERT_CRIT] = {"cert_crit", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_INSECURE] = {"insecure", CONFIG_BOOL, false},
+    [F_BODY_MAX] = {"body_max", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_END] = {NULL, 0, false},
 };
 
 struct http_status_range {
@@ -111,22 +129,16 @@ struct http_run {
 
 /* ---- prepare ---- */
 
-static char *get_string(const jv *o, const char *key)
+/* The prepare helpers borrow the field values they are given. */
+
+static char *string_copy(jv v)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
-    jv_free(v);
-    return s;
+    return jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
 }
 
-static bool get_bool(const jv *o, const char *key, bool fallback)
+static bool bool_or(jv v, bool fallback)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    bool b = jv_get_kind(v) == JV_KIND_TRUE    ? true
-             : jv_get_kind(v) == JV_KIND_FALSE ? false
-                                               : fallback;
-    jv_free(v);
-    return b;
+    return jv_get_kind(v) == JV_KIND_TRUE ? true : jv_get_kind(v) == JV_KIND_FALSE ? false : fallback;
 }
 
 /* A NUL inside a JSON string would silently cut what libcurl or PCRE2 sees. */
@@ -194,9 +206,8 @@ static int parse_url(struct http_settings *s, const char *url, struct heal_error
     return rc;
 }
 
-static int parse_headers(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_headers(struct http_settings *s, jv h, struct heal_error *err)
 {
-    jv h = jv_object_get(jv_copy(*def), jv_string("headers"));
     int rc = 0;
     if (jv_get_kind(h) == JV_KIND_OBJECT && jv_object_length(jv_copy(h)) > HTTP_HEADERS_MAX)
         rc = heal_error_set(err, "field 'headers': more than %d headers", HTTP_HEADERS_MAX);
@@ -233,7 +244,6 @@ static int parse_headers(struct http_settings *s, const jv *def, struct heal_err
             jv_free(v);
         }
     }
-    jv_free(h);
     return rc;
 }
 
@@ -282,15 +292,12 @@ static int parse_status_item(jv item, struct http_status_range *r, char *text, s
     return rc;
 }
 
-static int parse_expect(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_expect(struct http_settings *s, jv field, struct heal_error *err)
 {
-    jv e = jv_object_get(jv_copy(*def), jv_string("expect_status"));
     int rc = 0;
     s->expect_text[0] = '\0';
-    if (!jv_is_valid(e) || jv_get_kind(e) == JV_KIND_NULL) { /* absent */
-        jv_free(e);
-        e = jv_string(HTTP_EXPECT_DEFAULT);
-    }
+    jv e = jv_is_valid(field) && jv_get_kind(field) != JV_KIND_NULL ? jv_copy(field)
+                                                                     : jv_string(HTTP_EXPECT_DEFAULT);
     if (jv_get_kind(e) != JV_KIND_ARRAY)
         e = jv_array_append(jv_array(), e);
     int n = jv_array_length(jv_copy(e));
@@ -354,10 +361,9 @@ static int parse_json(struct http_settings *s, struct heal_error *err)
     return 0;
 }
 
-static int parse_cert_range(const jv *def, const char *key, bool *has, struct range *r, char **text,
+static int parse_cert_range(jv v, const char *key, bool *has, struct range *r, char **text,
                             struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string(key));
     char buf[64];
     const char *t = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING)
@@ -372,13 +378,11 @@ static int parse_cert_range(const jv *def, const char *key, bool *has, struct ra
         *has = true;
         *text = strdup(t);
     }
-    jv_free(v);
     return rc;
 }
 
-static int parse_body_max(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_body_max(struct http_settings *s, jv v, struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string("body_max"));
     uint64_t bytes = HTTP_BODY_MAX_DEFAULT;
     int rc = 0;
     struct heal_error e;
@@ -392,7 +396,6 @@ static int parse_body_max(struct http_settings *s, const jv *def, struct heal_er
         rc = heal_error_set(err, "field 'body_max': must be 1 byte to %u MiB",
                             HTTP_BODY_MAX_LIMIT / (1024 * 1024));
     s->body_max = (size_t)bytes;
-    jv_free(v);
     return rc;
 }
 
@@ -416,9 +419,8 @@ static void http_release(struct check_def *def)
     def->kind_data = NULL;
 }
 
-static int check_text_field(const jv *def, const char *key, char **out, struct heal_error *err)
+static int check_text_field(jv v, const char *key, char **out, struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string(key));
     int rc = 0;
     if (jv_get_kind(v) == JV_KIND_STRING) {
         size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
@@ -430,7 +432,6 @@ static int check_text_field(const jv *def, const char *key, char **out, struct h
         else
             *out = strdup(jv_string_value(v));
     }
-    jv_free(v);
     return rc;
 }
 
@@ -440,41 +441,36 @@ static int http_prepare(struct check_def *def, struct heal_error *err)
     if (!s)
         return heal_error_set(err, "out of memory");
     def->kind_data = s;
-    const jv *o = &def->def;
-    char *url = get_string(o, "url");
-    int rc = parse_url(s, url, err);
-    free(url);
-    if (rc != 0)
+    const jv *f = def->kind_fields;
+    if (parse_url(s, jv_string_value(f[F_URL]), err) != 0)
         return -1;
-    s->method = get_string(o, "method");
+    s->method = string_copy(f[F_METHOD]);
     if (!s->method)
         s->method = strdup("GET");
     if (!is_token(s->method, HTTP_METHOD_MAX))
         return heal_error_set(err, "field 'method': '%.40s' is not an HTTP method", s->method);
     s->head = strcmp(s->method, "HEAD") == 0;
-    jv body = jv_object_get(jv_copy(*o), jv_string("body"));
+    jv body = f[F_BODY];
     if (jv_get_kind(body) == JV_KIND_STRING) {
         s->body_len = (size_t)jv_string_length_bytes(jv_copy(body));
         s->body = malloc(s->body_len + 1);
         if (s->body)
             memcpy(s->body, jv_string_value(body), s->body_len + 1);
     }
-    bool body_lost = jv_get_kind(body) == JV_KIND_STRING && !s->body;
-    jv_free(body);
-    if (body_lost)
+    if (jv_get_kind(body) == JV_KIND_STRING && !s->body)
         return heal_error_set(err, "out of memory for field 'body'");
-    s->follow = get_bool(o, "follow_redirects", true);
-    s->insecure = get_bool(o, "insecure", false);
-    if (parse_headers(s, o, err) != 0 || parse_expect(s, o, err) != 0 ||
-        check_text_field(o, "body_contains", &s->contains, err) != 0 ||
-        check_text_field(o, "body_regex", &s->regex_text, err) != 0 ||
-        check_text_field(o, "json", &s->json_text, err) != 0 ||
+    s->follow = bool_or(f[F_FOLLOW_REDIRECTS], true);
+    s->insecure = bool_or(f[F_INSECURE], false);
+    if (parse_headers(s, f[F_HEADERS], err) != 0 || parse_expect(s, f[F_EXPECT_STATUS], err) != 0 ||
+        check_text_field(f[F_BODY_CONTAINS], "body_contains", &s->contains, err) != 0 ||
+        check_text_field(f[F_BODY_REGEX], "body_regex", &s->regex_text, err) != 0 ||
+        check_text_field(f[F_JSON], "json", &s->json_text, err) != 0 ||
         (s->regex_text && parse_regex(s, err) != 0) || (s->json_text && parse_json(s, err) != 0) ||
-        parse_cert_range(o, "cert_warn", &s->has_cert_warn, &s->cert_warn, &s->cert_warn_text,
-                         err) != 0 ||
-        parse_cert_range(o, "cert_crit", &s->has_cert_crit, &s->cert_crit, &s->cert_crit_text,
-                         err) != 0 ||
-        parse_body_max(s, o, err) != 0)
+        parse_cert_range(f[F_CERT_WARN], "cert_warn", &s->has_cert_warn, &s->cert_warn,
+                         &s->cert_warn_text, err) != 0 ||
+        parse_cert_range(f[F_CERT_CRIT], "cert_crit", &s->has_cert_crit, &s->cert_crit,
+                         &s->cert_crit_text, err) != 0 ||
+        parse_body_max(s, f[F_BODY_MAX], err) != 0)
         return -1;
     if ((s->has_cert_warn || s->has_cert_crit) && !s->https)
         return heal_error_set(err, "field '%s': needs an https url",
