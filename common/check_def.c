@@ -300,15 +300,6 @@ static int next_item(struct jsonbuf *b, size_t room, struct heal_error *err)
                                                                                             : 0;
 }
 
-/* "key": ours, so no escaping; the value follows. */
-static int member(struct jsonbuf *b, const char *key, struct heal_error *err)
-{
-    return jsonbuf_append(b, "\"", 1, err) || jsonbuf_append(b, key, strlen(key), err) ||
-                   jsonbuf_append(b, "\":", 2, err)
-               ? -1
-               : 0;
-}
-
 /* An evidence member, whole or not at all; a failure makes the record fail. */
 static void evidence_done(struct check_result *r, size_t mark, int rc)
 {
@@ -323,6 +314,9 @@ static int text_or_null(struct jsonbuf *b, const char *s, struct heal_error *err
     return s ? jsonbuf_append_string(b, s, strlen(s), err) : jsonbuf_append(b, "null", 4, err);
 }
 
+/* A literal piece of JSON. */
+#define LITERAL(b, text, err) jsonbuf_append(b, text, sizeof text - 1, err)
+
 void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
                        const char *warn, const char *crit, double min, double max)
 {
@@ -330,18 +324,14 @@ void check_result_perf(struct check_result *r, const char *label, double value, 
     size_t mark = b->len;
     struct heal_error e;
     /* jsonbuf writes NaN as null, as jq does. */
-    int rc = next_item(b, 128, &e) || jsonbuf_append(b, "{", 1, &e) ||
-             member(b, "label", &e) || text_or_null(b, label, &e) ||
-             jsonbuf_append(b, ",", 1, &e) || member(b, "value", &e) ||
-             jsonbuf_append_number(b, value, &e) || jsonbuf_append(b, ",", 1, &e) ||
-             member(b, "uom", &e) || text_or_null(b, uom ? uom : "", &e) ||
-             jsonbuf_append(b, ",", 1, &e) || member(b, "warn", &e) ||
-             text_or_null(b, warn, &e) || jsonbuf_append(b, ",", 1, &e) ||
-             member(b, "crit", &e) || text_or_null(b, crit, &e) ||
-             jsonbuf_append(b, ",", 1, &e) || member(b, "min", &e) ||
-             jsonbuf_append_number(b, min, &e) || jsonbuf_append(b, ",", 1, &e) ||
-             member(b, "max", &e) || jsonbuf_append_number(b, max, &e) ||
-             jsonbuf_append(b, "}", 1, &e);
+    int rc = next_item(b, 160, &e) || LITERAL(b, "{\"label\":", &e) ||
+             text_or_null(b, label, &e) || LITERAL(b, ",\"value\":", &e) ||
+             jsonbuf_append_number(b, value, &e) || LITERAL(b, ",\"uom\":", &e) ||
+             text_or_null(b, uom ? uom : "", &e) || LITERAL(b, ",\"warn\":", &e) ||
+             text_or_null(b, warn, &e) || LITERAL(b, ",\"crit\":", &e) ||
+             text_or_null(b, crit, &e) || LITERAL(b, ",\"min\":", &e) ||
+             jsonbuf_append_number(b, min, &e) || LITERAL(b, ",\"max\":", &e) ||
+             jsonbuf_append_number(b, max, &e) || LITERAL(b, "}", &e);
     if (rc != 0) {
         b->len = mark;
         r->json_lost = true;
@@ -354,7 +344,7 @@ void check_result_evidence_text(struct check_result *r, const char *key, const c
     struct jsonbuf *b = &r->evidence_json;
     size_t mark = b->len;
     struct heal_error e;
-    int rc = next_item(b, len + 32, &e) || member(b, key, &e);
+    int rc = next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e);
     if (rc == 0 && utf8_valid(s, len, NULL)) {
         rc = jsonbuf_append_string(b, s, len, &e);
     } else if (rc == 0) {
@@ -371,7 +361,7 @@ void check_result_evidence_number(struct check_result *r, const char *key, doubl
     size_t mark = b->len;
     struct heal_error e;
     evidence_done(r, mark,
-                  next_item(b, 64, &e) || member(b, key, &e) ||
+                  next_item(b, 64, &e) || jsonbuf_append_key(b, key, &e) ||
                       jsonbuf_append_number(b, value, &e));
 }
 
@@ -381,9 +371,9 @@ void check_result_evidence_numbers(struct check_result *r, const char *key,
     struct jsonbuf *b = &r->evidence_json;
     size_t mark = b->len;
     struct heal_error e;
-    int rc = next_item(b, 32 + n * 40, &e) || member(b, key, &e) || jsonbuf_append(b, "{", 1, &e);
+    int rc = next_item(b, 32 + n * 40, &e) || jsonbuf_append_key(b, key, &e) || jsonbuf_append(b, "{", 1, &e);
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || member(b, names[i], &e) ||
+        rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || jsonbuf_append_key(b, names[i], &e) ||
              jsonbuf_append_number(b, values[i], &e);
     evidence_done(r, mark, rc || jsonbuf_append(b, "}", 1, &e));
 }
@@ -395,7 +385,7 @@ void check_result_evidence_json(struct check_result *r, const char *key, const c
     size_t mark = b->len;
     struct heal_error e;
     evidence_done(r, mark,
-                  next_item(b, len + 32, &e) || member(b, key, &e) ||
+                  next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e) ||
                       jsonbuf_append(b, json, len, &e));
 }
 

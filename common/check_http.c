@@ -25,6 +25,7 @@
 #include <jq.h>
 #include <math.h>
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,9 @@
 #define HTTP_ASSERT_TEXT_MAX 4096 /* body_contains, body_regex, json */
 #define HTTP_QUOTE_MAX 60         /* an assertion quoted in a summary */
 #define HTTP_JSON_VALUE_MAX 256   /* the jq result kept as evidence */
-#define HTTP_EXPECT_DEFAULT "200-399"
+#define HTTP_EXPECT_DEFAULT "200-399" /* as written in expect_text ... */
+#define HTTP_EXPECT_DEFAULT_LOW 200     /* ... and as parsed */
+#define HTTP_EXPECT_DEFAULT_HIGH 399
 #define HTTP_USER_AGENT "heal-check/" HEAL_VERSION
 #define HTTP_MS_PER_DAY 86400000.0
 
@@ -120,9 +123,10 @@ struct http_run {
     char *body;
     size_t body_len, body_cap;
     bool body_truncated, out_of_memory;
-    char headers[HTTP_HEADERS_EXCERPT_MAX];
     size_t headers_len;
     bool headers_truncated;
+    /* Text buffers last: a run zeroes only what comes before them. */
+    char headers[HTTP_HEADERS_EXCERPT_MAX];
     char reason[128]; /* reason phrase of the last status line */
     char error[CURL_ERROR_SIZE];
 };
@@ -294,10 +298,16 @@ static int parse_status_item(jv item, struct http_status_range *r, char *text, s
 
 static int parse_expect(struct http_settings *s, jv field, struct heal_error *err)
 {
+    if (!jv_is_valid(field) || jv_get_kind(field) == JV_KIND_NULL) {
+        /* Most checks take the default: no parsing it again for each. */
+        s->expect[0] = (struct http_status_range){HTTP_EXPECT_DEFAULT_LOW, HTTP_EXPECT_DEFAULT_HIGH};
+        s->nexpect = 1;
+        memcpy(s->expect_text, HTTP_EXPECT_DEFAULT, sizeof HTTP_EXPECT_DEFAULT);
+        return 0;
+    }
     int rc = 0;
     s->expect_text[0] = '\0';
-    jv e = jv_is_valid(field) && jv_get_kind(field) != JV_KIND_NULL ? jv_copy(field)
-                                                                     : jv_string(HTTP_EXPECT_DEFAULT);
+    jv e = jv_copy(field);
     if (jv_get_kind(e) != JV_KIND_ARRAY)
         e = jv_array_append(jv_array(), e);
     int n = jv_array_length(jv_copy(e));
@@ -568,13 +578,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 static int http_start(struct check_task *task, struct check_result *result)
 {
     const struct http_settings *s = task->def->kind_data;
-    struct http_run *r = calloc(1, sizeof *r);
-    CURL *e = r ? curl_easy_init() : NULL;
+    struct http_run *r = malloc(sizeof *r);
+    CURL *e = r ? check_runner_easy(task->runner) : NULL;
     if (!e) {
         free(r);
         check_result_set(result, NAGIOS_UNKNOWN, "cannot start an HTTP transfer: out of memory");
         return 1;
     }
+    memset(r, 0, offsetof(struct http_run, headers));
+    r->reason[0] = r->error[0] = '\0';
     r->easy = e;
     r->s = s;
     CURLcode c = CURLE_OK;
@@ -626,7 +638,7 @@ static int http_start(struct check_task *task, struct check_result *result)
     if (c != CURLE_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot set up the HTTP transfer: %s",
                          curl_easy_strerror(c));
-        curl_easy_cleanup(e);
+        check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
     }
@@ -634,7 +646,7 @@ static int http_start(struct check_task *task, struct check_result *result)
     if (mc != CURLM_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot start the HTTP transfer: %s",
                          curl_multi_strerror(mc));
-        curl_easy_cleanup(e);
+        check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
     }
@@ -1022,7 +1034,7 @@ static void http_finish(struct check_task *task, struct check_result *result)
                          t);
         check_result_evidence_json(result, stopped ? "stopped" : "timed_out", "true", 4);
     }
-    curl_easy_cleanup(r->easy);
+    check_runner_easy_done(task->runner, r->easy);
     free(r->body);
     free(r);
     task->data = NULL;

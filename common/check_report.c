@@ -13,10 +13,7 @@ enum nagios_status check_status_worse(enum nagios_status a, enum nagios_status b
 
 static int key(struct jsonbuf *b, const char *k, struct heal_error *err)
 {
-    return jsonbuf_append(b, ",\"", 2, err) || jsonbuf_append(b, k, strlen(k), err) ||
-                   jsonbuf_append(b, "\":", 2, err)
-               ? -1
-               : 0;
+    return jsonbuf_append(b, ",", 1, err) || jsonbuf_append_key(b, k, err) ? -1 : 0;
 }
 
 static int str(struct jsonbuf *b, const char *k, const char *v, struct heal_error *err)

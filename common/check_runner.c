@@ -18,6 +18,8 @@ struct curl_watch {
 struct check_runner {
     CURLM *multi;
     int jobs;
+    CURL **spare_easy; /* reset easy handles, up to jobs */
+    int nspare_easy;
     struct curl_watch sockets[RUNNER_CURL_SOCKETS_MAX];
     int nsockets;
     int64_t curl_due_mono_ms; /* -1: libcurl wants no timeout call */
@@ -93,7 +95,10 @@ struct check_runner *check_runner_new(int jobs, struct heal_error *err)
         curl_ready = true;
     }
     struct check_runner *r = calloc(1, sizeof *r);
-    if (!r || !(r->multi = curl_multi_init())) {
+    if (!r || !(r->spare_easy = calloc((size_t)jobs, sizeof *r->spare_easy)) ||
+        !(r->multi = curl_multi_init())) {
+        if (r)
+            free(r->spare_easy);
         free(r);
         heal_error_set(err, "out of memory");
         return NULL;
@@ -112,8 +117,27 @@ void check_runner_free(struct check_runner *r)
 {
     if (!r)
         return;
+    while (r->nspare_easy > 0)
+        curl_easy_cleanup(r->spare_easy[--r->nspare_easy]);
+    free(r->spare_easy);
     curl_multi_cleanup(r->multi);
     free(r);
+}
+
+CURL *check_runner_easy(struct check_runner *r)
+{
+    return r->nspare_easy > 0 ? r->spare_easy[--r->nspare_easy] : curl_easy_init();
+}
+
+void check_runner_easy_done(struct check_runner *r, CURL *easy)
+{
+    if (r->nspare_easy == r->jobs) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    /* Options point into the finished run's memory: forget them now. */
+    curl_easy_reset(easy);
+    r->spare_easy[r->nspare_easy++] = easy;
 }
 
 CURLM *check_runner_multi(struct check_runner *r)

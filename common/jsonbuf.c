@@ -151,12 +151,10 @@ static int append_number(struct jsonbuf *b, double d, struct heal_error *err)
             } while (u);
             if (m < 0)
                 *--p = '-';
-            size_t len = (size_t)(tmp + sizeof tmp - p);
-            char check[40];
-            memcpy(check, p, len);
-            check[len] = '\0';
-            if (strtod(check, NULL) == d)
-                return jsonbuf_append(b, p, len, err);
+            /* m and 1e6 are exact doubles and IEEE division rounds
+             * correctly, so m / 1e6 is what strtod would read back. */
+            if ((double)m / 1e6 == d)
+                return jsonbuf_append(b, p, (size_t)(tmp + sizeof tmp - p), err);
         }
         n = snprintf(tmp, sizeof tmp, "%.15g", d);
         if (strtod(tmp, NULL) != d)
@@ -252,4 +250,18 @@ int jsonbuf_append_string(struct jsonbuf *b, const char *s, size_t n, struct hea
 int jsonbuf_append_number(struct jsonbuf *b, double d, struct heal_error *err)
 {
     return append_number(b, d, err);
+}
+
+int jsonbuf_append_key(struct jsonbuf *b, const char *key, struct heal_error *err)
+{
+    size_t n = strlen(key);
+    if (reserve(b, n + 3, err) != 0)
+        return -1;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    memcpy(o, key, n);
+    o[n] = '"';
+    o[n + 1] = ':';
+    b->len += n + 3;
+    return 0;
 }

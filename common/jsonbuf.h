@@ -41,6 +41,8 @@ int jsonbuf_reserve(struct jsonbuf *b, size_t n, struct heal_error *err);
 /* A JSON string of s[0..n) (valid UTF-8 expected) or a number, in jq's style. */
 int jsonbuf_append_string(struct jsonbuf *b, const char *s, size_t n, struct heal_error *err);
 int jsonbuf_append_number(struct jsonbuf *b, double d, struct heal_error *err);
+/* `"key":` for a key known to need no escaping (one of ours). */
+int jsonbuf_append_key(struct jsonbuf *b, const char *key, struct heal_error *err);
 void jsonbuf_free(struct jsonbuf *b);
 
 #endif
