@@ -83,11 +83,13 @@ void check_state_update(struct check_state *s, int code, int max_attempts, doubl
     s->last_code = code;
 }
 
-static int state_file(const char *state_dir, const char *name, char *path, size_t size,
-                      struct heal_error *err)
+/* The state file's path; its directory is made only when about to write. */
+static int state_file(const char *state_dir, const char *name, bool create, char *path,
+                      size_t size, struct heal_error *err)
 {
     char dir[STATE_PATH_MAX], enc[STATE_NAME_SIZE + 8];
-    if (state_subdir(state_dir, STATE_CHECKS_DIR, dir, err) != 0 ||
+    if ((create ? state_subdir(state_dir, STATE_CHECKS_DIR, dir, err)
+                : state_path_join(dir, sizeof dir, state_dir, STATE_CHECKS_DIR, err)) != 0 ||
         state_name_encode(name, enc, err) != 0)
         return -1;
     strcat(enc, ".json");
@@ -98,9 +100,14 @@ static int state_file(const char *state_dir, const char *name, char *path, size_
 static const char *field(const char *data, size_t len, const char *key)
 {
     char pat[64];
-    int n = snprintf(pat, sizeof pat, "\"%s\"", key);
+    size_t n = strlen(key) + 2;
+    if (n > sizeof pat)
+        return NULL;
+    pat[0] = '"';
+    memcpy(pat + 1, key, n - 2);
+    pat[n - 1] = '"';
     const char *end = data + len, *p = data;
-    while ((p = memmem(p, (size_t)(end - p), pat, (size_t)n))) {
+    while ((p = memmem(p, (size_t)(end - p), pat, n))) {
         const char *q = p + n;
         while (q < end && strchr(" \t\r\n", *q))
             q++;
@@ -138,7 +145,8 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
 {
     check_state_init(s);
     char path[STATE_PATH_MAX];
-    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+    /* Without the directory there is no file: a first run, nothing to make. */
+    if (state_file(state_dir, name, false, path, sizeof path, err) != 0)
         return -1;
     char *data = NULL;
     size_t len = 0;
@@ -185,7 +193,7 @@ int check_state_save(const char *state_dir, const char *name, const struct check
                      struct heal_error *err)
 {
     char path[STATE_PATH_MAX];
-    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+    if (state_file(state_dir, name, true, path, sizeof path, err) != 0)
         return -1;
     char digits[CHECK_STATE_HISTORY + 1];
     for (int i = 0; i < s->history_len; i++)
