@@ -132,6 +132,16 @@ static bool field_int(const char *data, size_t len, const char *key, long long *
         n++;
     memcpy(buf, p, n);
     buf[n] = '\0';
+    /* What we write, an integer of up to 15 digits, is read without
+     * strtod; its double would hold it exactly too. */
+    size_t sign = buf[0] == '-', digits = strspn(buf + sign, "0123456789");
+    if (digits > 0 && digits <= 15 && sign + digits == n) {
+        long long v = 0;
+        for (size_t i = sign; i < n; i++)
+            v = v * 10 + (buf[i] - '0');
+        *out = sign ? -v : v;
+        return true;
+    }
     char *end;
     double d = strtod(buf, &end); /* we write integers; tolerate 1e3 or 2.0 */
     if (end == buf || d != d || d < -9.2e18 || d > 9.2e18)
