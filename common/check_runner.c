@@ -23,6 +23,8 @@ struct check_runner {
     struct curl_watch sockets[RUNNER_CURL_SOCKETS_MAX];
     int nsockets;
     int64_t curl_due_mono_ms; /* -1: libcurl wants no timeout call */
+    void (*before_wait)(void *ctx);
+    void *before_wait_ctx;
 };
 
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
@@ -122,6 +124,12 @@ void check_runner_free(struct check_runner *r)
     free(r->spare_easy);
     curl_multi_cleanup(r->multi);
     free(r);
+}
+
+void check_runner_before_wait(struct check_runner *r, void (*fn)(void *ctx), void *ctx)
+{
+    r->before_wait = fn;
+    r->before_wait_ctx = ctx;
 }
 
 CURL *check_runner_easy(struct check_runner *r)
@@ -300,6 +308,8 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
             timeout = 1000; /* notice a stop request and clock steps promptly */
         for (int j = 0; j < nfds; j++)
             fds[j].revents = 0;
+        if (timeout != 0 && r->before_wait)
+            r->before_wait(r->before_wait_ctx);
         int got = poll(fds, (nfds_t)nfds, (int)timeout);
         if (got < 0 && errno != EINTR) {
             rc = heal_error_errno(err, "poll");

@@ -42,6 +42,13 @@ CURL *check_runner_easy(struct check_runner *r);
 void check_runner_easy_done(struct check_runner *r, CURL *easy);
 
 /*
+ * Calls fn(ctx) whenever the loop is about to wait (poll with a timeout
+ * other than zero): where a batching writer flushes, so no result is held
+ * back while nothing else is happening.
+ */
+void check_runner_before_wait(struct check_runner *r, void (*fn)(void *ctx), void *ctx);
+
+/*
  * Runs each of defs count times (0: until a stop is requested).  Returns 0,
  * or -1 with err on a failure of the loop itself.
  */
