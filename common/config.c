@@ -1,5 +1,6 @@
 #include "config.h"
 #include "jsoncheck.h"
+#include "jsonparse.h"
 
 #include "builtin.h"
 
@@ -220,6 +221,10 @@ static jv parse_slice(const char *s, size_t len, char *reason, size_t size, size
         snprintf(reason, size, "%.200s", syntax.msg);
         return jv_invalid();
     }
+    *line = 1;
+    jv fast = jsonparse_checked(s, len);
+    if (jv_is_valid(fast))
+        return fast;
     struct jv_parser *parser = jv_parser_new(0);
     jv_parser_set_buf(parser, s, (int)len, 0);
     jv value = jv_parser_next(parser);
