@@ -79,52 +79,40 @@ static jv number(struct cursor *c)
     return jv_number(strtod(text, NULL));
 }
 
-static jv object(struct cursor *c)
+/* An object or an array: items in order, a repeated key's last value kept. */
+static jv container(struct cursor *c, bool object)
 {
-    jv o = jv_object();
-    c->p++; /* '{' */
+    jv out = object ? jv_object() : jv_array();
+    char close = object ? '}' : ']';
+    c->p++; /* '{' or '[' */
     skip_blanks(c);
-    while (!c->to_jq && *c->p != '}') {
-        jv key = string(c);
-        skip_blanks(c);
-        c->p++; /* ':' */
+    while (!c->to_jq && *c->p != close) {
+        jv key = jv_null();
+        if (object) {
+            key = string(c);
+            skip_blanks(c);
+            c->p++; /* ':' */
+        }
         jv v = value(c);
         if (c->to_jq) {
             jv_free(key);
             jv_free(v);
             break;
         }
-        o = jv_object_set(o, key, v);
+        if (object) {
+            out = jv_object_set(out, key, v);
+        } else {
+            jv_free(key);
+            out = jv_array_append(out, v);
+        }
         skip_blanks(c);
         if (*c->p == ',') {
             c->p++;
             skip_blanks(c);
         }
     }
-    c->p++; /* '}' */
-    return o;
-}
-
-static jv array(struct cursor *c)
-{
-    jv a = jv_array();
-    c->p++; /* '[' */
-    skip_blanks(c);
-    while (!c->to_jq && *c->p != ']') {
-        jv v = value(c);
-        if (c->to_jq) {
-            jv_free(v);
-            break;
-        }
-        a = jv_array_append(a, v);
-        skip_blanks(c);
-        if (*c->p == ',') {
-            c->p++;
-            skip_blanks(c);
-        }
-    }
-    c->p++; /* ']' */
-    return a;
+    c->p++; /* the closing bracket */
+    return out;
 }
 
 static jv value(struct cursor *c)
@@ -132,9 +120,8 @@ static jv value(struct cursor *c)
     skip_blanks(c);
     switch (*c->p) {
     case '{':
-        return object(c);
     case '[':
-        return array(c);
+        return container(c, *c->p == '{');
     case '"':
         return string(c);
     case 't':
