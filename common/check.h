@@ -150,8 +150,7 @@ void check_result_perf(struct check_result *r, const char *label, double value, 
  * result's evidence object also holds.  Text that is not valid UTF-8 is
  * repaired as jq repairs it; json is compact JSON the caller wrote.
  */
-void check_result_evidence_text(struct check_result *r, const char *key, const char *s,
-                                size_t len);
+void check_result_evidence_text(struct check_result *r, const char *key, const char *s, size_t len);
 void check_result_evidence_number(struct check_result *r, const char *key, double value);
 /* An object of n numbers named by names[] (ours, no escaping). */
 void check_result_evidence_numbers(struct check_result *r, const char *key,

@@ -141,13 +141,12 @@ static int settle(struct check_def *def, const jv *v, struct heal_error *err)
     if (get_range(v[F_WARN], "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
         get_range(v[F_CRIT], "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
         get_duration(v[F_TIMEOUT], "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms, &e) ||
-        get_duration(v[F_INTERVAL], "interval", CHECK_INTERVAL_DEFAULT_MS, &def->interval_ms,
-                     &e))
+        get_duration(v[F_INTERVAL], "interval", CHECK_INTERVAL_DEFAULT_MS, &def->interval_ms, &e))
         return heal_error_set(err, "check '%s': %s", def->name, e.msg);
     /* A SOFT problem is confirmed three times as fast (10 s by default). */
     int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
-    if (get_duration(v[F_RETRY_INTERVAL], "retry_interval", retry_default,
-                     &def->retry_interval_ms, &e))
+    if (get_duration(v[F_RETRY_INTERVAL], "retry_interval", retry_default, &def->retry_interval_ms,
+                     &e))
         return heal_error_set(err, "check '%s': %s", def->name, e.msg);
     double m = number_or(v[F_MAX_ATTEMPTS], CHECK_MAX_ATTEMPTS_DEFAULT);
     int rc = 0;
@@ -296,8 +295,7 @@ void check_result_set(struct check_result *r, enum nagios_status status, const c
 /* Starts the next item of a list in b: a comma unless it is the first. */
 static int next_item(struct jsonbuf *b, size_t room, struct heal_error *err)
 {
-    return jsonbuf_reserve(b, room, err) || (b->len > 0 && jsonbuf_append(b, ",", 1, err)) ? -1
-                                                                                            : 0;
+    return jsonbuf_reserve(b, room, err) || (b->len > 0 && jsonbuf_append(b, ",", 1, err)) ? -1 : 0;
 }
 
 /* An evidence member, whole or not at all; a failure makes the record fail. */
@@ -324,22 +322,21 @@ void check_result_perf(struct check_result *r, const char *label, double value, 
     size_t mark = b->len;
     struct heal_error e;
     /* jsonbuf writes NaN as null, as jq does. */
-    int rc = next_item(b, 160, &e) || LITERAL(b, "{\"label\":", &e) ||
-             text_or_null(b, label, &e) || LITERAL(b, ",\"value\":", &e) ||
-             jsonbuf_append_number(b, value, &e) || LITERAL(b, ",\"uom\":", &e) ||
-             text_or_null(b, uom ? uom : "", &e) || LITERAL(b, ",\"warn\":", &e) ||
-             text_or_null(b, warn, &e) || LITERAL(b, ",\"crit\":", &e) ||
-             text_or_null(b, crit, &e) || LITERAL(b, ",\"min\":", &e) ||
-             jsonbuf_append_number(b, min, &e) || LITERAL(b, ",\"max\":", &e) ||
-             jsonbuf_append_number(b, max, &e) || LITERAL(b, "}", &e);
+    int rc = next_item(b, 160, &e) || LITERAL(b, "{\"label\":", &e) || text_or_null(b, label, &e) ||
+             LITERAL(b, ",\"value\":", &e) || jsonbuf_append_number(b, value, &e) ||
+             LITERAL(b, ",\"uom\":", &e) || text_or_null(b, uom ? uom : "", &e) ||
+             LITERAL(b, ",\"warn\":", &e) || text_or_null(b, warn, &e) ||
+             LITERAL(b, ",\"crit\":", &e) || text_or_null(b, crit, &e) ||
+             LITERAL(b, ",\"min\":", &e) || jsonbuf_append_number(b, min, &e) ||
+             LITERAL(b, ",\"max\":", &e) || jsonbuf_append_number(b, max, &e) ||
+             LITERAL(b, "}", &e);
     if (rc != 0) {
         b->len = mark;
         r->json_lost = true;
     }
 }
 
-void check_result_evidence_text(struct check_result *r, const char *key, const char *s,
-                                size_t len)
+void check_result_evidence_text(struct check_result *r, const char *key, const char *s, size_t len)
 {
     struct jsonbuf *b = &r->evidence_json;
     size_t mark = b->len;
@@ -371,7 +368,8 @@ void check_result_evidence_numbers(struct check_result *r, const char *key,
     struct jsonbuf *b = &r->evidence_json;
     size_t mark = b->len;
     struct heal_error e;
-    int rc = next_item(b, 32 + n * 40, &e) || jsonbuf_append_key(b, key, &e) || jsonbuf_append(b, "{", 1, &e);
+    int rc = next_item(b, 32 + n * 40, &e) || jsonbuf_append_key(b, key, &e) ||
+             jsonbuf_append(b, "{", 1, &e);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || jsonbuf_append_key(b, names[i], &e) ||
              jsonbuf_append_number(b, values[i], &e);

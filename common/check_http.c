@@ -47,7 +47,7 @@
 #define HTTP_QUOTE_MAX 60         /* an assertion quoted in a summary */
 #define HTTP_JSON_VALUE_MAX 256   /* the jq result kept as evidence */
 #define HTTP_EXPECT_DEFAULT "200-399" /* as written in expect_text ... */
-#define HTTP_EXPECT_DEFAULT_LOW 200     /* ... and as parsed */
+#define HTTP_EXPECT_DEFAULT_LOW 200   /* ... and as parsed */
 #define HTTP_EXPECT_DEFAULT_HIGH 399
 #define HTTP_USER_AGENT "heal-check/" HEAL_VERSION
 #define HTTP_MS_PER_DAY 86400000.0
@@ -142,7 +142,9 @@ static char *string_copy(jv v)
 
 static bool bool_or(jv v, bool fallback)
 {
-    return jv_get_kind(v) == JV_KIND_TRUE ? true : jv_get_kind(v) == JV_KIND_FALSE ? false : fallback;
+    return jv_get_kind(v) == JV_KIND_TRUE    ? true
+           : jv_get_kind(v) == JV_KIND_FALSE ? false
+                                             : fallback;
 }
 
 /* A NUL inside a JSON string would silently cut what libcurl or PCRE2 sees. */
@@ -300,7 +302,8 @@ static int parse_expect(struct http_settings *s, jv field, struct heal_error *er
 {
     if (!jv_is_valid(field) || jv_get_kind(field) == JV_KIND_NULL) {
         /* Most checks take the default: no parsing it again for each. */
-        s->expect[0] = (struct http_status_range){HTTP_EXPECT_DEFAULT_LOW, HTTP_EXPECT_DEFAULT_HIGH};
+        s->expect[0] =
+            (struct http_status_range){HTTP_EXPECT_DEFAULT_LOW, HTTP_EXPECT_DEFAULT_HIGH};
         s->nexpect = 1;
         memcpy(s->expect_text, HTTP_EXPECT_DEFAULT, sizeof HTTP_EXPECT_DEFAULT);
         return 0;

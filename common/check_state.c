@@ -84,8 +84,8 @@ void check_state_update(struct check_state *s, int code, int max_attempts, doubl
 }
 
 /* The state file's path; its directory is made only when about to write. */
-static int state_file(const char *state_dir, const char *name, bool create, char *path,
-                      size_t size, struct heal_error *err)
+static int state_file(const char *state_dir, const char *name, bool create, char *path, size_t size,
+                      struct heal_error *err)
 {
     char dir[STATE_PATH_MAX], enc[STATE_NAME_SIZE + 8];
     if ((create ? state_subdir(state_dir, STATE_CHECKS_DIR, dir, err)

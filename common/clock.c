@@ -61,8 +61,13 @@ void clock_format_rfc3339(int64_t ms, char out[CLOCK_RFC3339_SIZE])
      * cost more than the rest of writing a check record. */
     const struct {
         int value, width;
-    } fields[] = {{(tm.tm_year + 1900) % 10000, 4}, {tm.tm_mon + 1, 2}, {tm.tm_mday, 2},
-                  {tm.tm_hour, 2}, {tm.tm_min, 2}, {tm.tm_sec, 2}, {milli, 3}};
+    } fields[] = {{(tm.tm_year + 1900) % 10000, 4},
+                  {tm.tm_mon + 1, 2},
+                  {tm.tm_mday, 2},
+                  {tm.tm_hour, 2},
+                  {tm.tm_min, 2},
+                  {tm.tm_sec, 2},
+                  {milli, 3}};
     static const char after[] = "--T::.Z";
     char *o = out;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

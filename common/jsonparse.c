@@ -59,8 +59,7 @@ static jv string(struct cursor *c)
         c->p++;
     }
     const char *close = c->p++;
-    return escapes ? escaped_string(c, start, close)
-                   : jv_string_sized(start, (int)(close - start));
+    return escapes ? escaped_string(c, start, close) : jv_string_sized(start, (int)(close - start));
 }
 
 static jv number(struct cursor *c)

@@ -1,5 +1,5 @@
-#include "jsoncheck.h"
 #include "jsonbuf.h"
+#include "jsoncheck.h"
 #include "jsonparse.h"
 #include "unit.h"
 
@@ -49,12 +49,33 @@ static int same(const char *s)
 /* A random JSON text built from pieces that are easy to get wrong. */
 static size_t random_json(char *buf, size_t size, int depth, unsigned *seed)
 {
-    static const char *const atoms[] = {
-        "0", "-0", "1", "-1", "0.1", "1e3", "1E-7", "2.5e+300", "1e400", "-1e-400",
-        "123456789012345678901234567890", "0.30000000000000004", "9007199254740993",
-        "4.9e-324", "true", "false", "null", "\"\"", "\"a\"", "\"caf\xc3\xa9\"",
-        "\"bad \xff byte\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"tab\\there\"",
-        "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\udc00 lone\"", "\"\xed\xa0\x80 cesu\""};
+    static const char *const atoms[] = {"0",
+                                        "-0",
+                                        "1",
+                                        "-1",
+                                        "0.1",
+                                        "1e3",
+                                        "1E-7",
+                                        "2.5e+300",
+                                        "1e400",
+                                        "-1e-400",
+                                        "123456789012345678901234567890",
+                                        "0.30000000000000004",
+                                        "9007199254740993",
+                                        "4.9e-324",
+                                        "true",
+                                        "false",
+                                        "null",
+                                        "\"\"",
+                                        "\"a\"",
+                                        "\"caf\xc3\xa9\"",
+                                        "\"bad \xff byte\"",
+                                        "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+                                        "\"tab\\there\"",
+                                        "\"\\u00e9\"",
+                                        "\"\\ud83d\\ude00\"",
+                                        "\"\\udc00 lone\"",
+                                        "\"\xed\xa0\x80 cesu\""};
     size_t n = 0;
     unsigned r = (*seed = *seed * 1103515245u + 12345u) >> 16;
     if (depth > 3 || r % 3 == 0) {
@@ -87,14 +108,16 @@ int main(void)
           "a check definition reads as jq reads it");
     CHECK(same(" {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\", {}, []]} "),
           "every kind of value, with blanks around");
-    CHECK(same("{\"a\":1,\"b\":2,\"a\":3}"), "a repeated key keeps its last value, in its first place");
+    CHECK(same("{\"a\":1,\"b\":2,\"a\":3}"),
+          "a repeated key keeps its last value, in its first place");
     CHECK(same("[0.1, 1e400, -1e400, 4.9e-324, 2.2250738585072011e-308, 9007199254740993, -0]"),
           "numbers round as jq rounds them, overflow included");
     CHECK(same("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\""), "the simple escapes");
     CHECK(same("\"caf\xc3\xa9 \xff \xed\xa0\x80\""), "invalid UTF-8 is repaired as jq repairs it");
     CHECK(same_as_jq("\"\\u00e9\"", 8) == -1 && same_as_jq("{\"\\u0041\":1}", 12) == -1,
           "a \\u escape, in a value or a key, is left to jq");
-    const char *number_too_long = "[1.00000000000000000000000000000000000000000000000000000000000001]";
+    const char *number_too_long =
+        "[1.00000000000000000000000000000000000000000000000000000000000001]";
     CHECK(same_as_jq(number_too_long, strlen(number_too_long)) == -1,
           "a number longer than the fast path reads is left to jq");
     CHECK(same_as_jq("12", 1) == 1, "the text ends where its length says, not at a NUL");
