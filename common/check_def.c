@@ -307,9 +307,20 @@ static void evidence_done(struct check_result *r, size_t mark, int rc)
     }
 }
 
+/* Outside text (a mount point, a body) as a JSON string, invalid UTF-8 repaired as jq does. */
+static int text(struct jsonbuf *b, const char *s, size_t len, struct heal_error *err)
+{
+    if (utf8_valid(s, len, NULL))
+        return jsonbuf_append_string(b, s, len, err);
+    jv repaired = jv_string_sized(s, (int)len); /* bad bytes become U+FFFD */
+    int rc = jsonbuf_append_jv(b, &repaired, err);
+    jv_free(repaired);
+    return rc;
+}
+
 static int text_or_null(struct jsonbuf *b, const char *s, struct heal_error *err)
 {
-    return s ? jsonbuf_append_string(b, s, strlen(s), err) : jsonbuf_append(b, "null", 4, err);
+    return s ? text(b, s, strlen(s), err) : jsonbuf_append(b, "null", 4, err);
 }
 
 /* A literal piece of JSON. */
@@ -341,15 +352,9 @@ void check_result_evidence_text(struct check_result *r, const char *key, const c
     struct jsonbuf *b = &r->evidence_json;
     size_t mark = b->len;
     struct heal_error e;
-    int rc = next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e);
-    if (rc == 0 && utf8_valid(s, len, NULL)) {
-        rc = jsonbuf_append_string(b, s, len, &e);
-    } else if (rc == 0) {
-        jv repaired = jv_string_sized(s, (int)len); /* bad bytes become U+FFFD */
-        rc = jsonbuf_append_jv(b, &repaired, &e);
-        jv_free(repaired);
-    }
-    evidence_done(r, mark, rc);
+    evidence_done(r, mark,
+                  next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e) ||
+                      text(b, s, len, &e));
 }
 
 void check_result_evidence_number(struct check_result *r, const char *key, double value)
