@@ -347,34 +347,40 @@ void check_result_perf(struct check_result *r, const char *label, double value, 
     }
 }
 
+/* Starts an evidence member, its comma and key; *mark is where it began. */
+static int member_start(struct check_result *r, const char *key, size_t room, size_t *mark,
+                        struct heal_error *err)
+{
+    *mark = r->evidence_json.len;
+    return next_item(&r->evidence_json, room, err) || jsonbuf_append_key(&r->evidence_json, key, err)
+               ? -1
+               : 0;
+}
+
 void check_result_evidence_text(struct check_result *r, const char *key, const char *s, size_t len)
 {
-    struct jsonbuf *b = &r->evidence_json;
-    size_t mark = b->len;
+    size_t mark;
     struct heal_error e;
-    evidence_done(r, mark,
-                  next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e) ||
-                      text(b, s, len, &e));
+    int rc = member_start(r, key, len + 32, &mark, &e) || text(&r->evidence_json, s, len, &e);
+    evidence_done(r, mark, rc);
 }
 
 void check_result_evidence_number(struct check_result *r, const char *key, double value)
 {
-    struct jsonbuf *b = &r->evidence_json;
-    size_t mark = b->len;
+    size_t mark;
     struct heal_error e;
-    evidence_done(r, mark,
-                  next_item(b, 64, &e) || jsonbuf_append_key(b, key, &e) ||
-                      jsonbuf_append_number(b, value, &e));
+    int rc = member_start(r, key, 64, &mark, &e) ||
+             jsonbuf_append_number(&r->evidence_json, value, &e);
+    evidence_done(r, mark, rc);
 }
 
 void check_result_evidence_numbers(struct check_result *r, const char *key,
                                    const char *const *names, const double *values, size_t n)
 {
     struct jsonbuf *b = &r->evidence_json;
-    size_t mark = b->len;
+    size_t mark;
     struct heal_error e;
-    int rc = next_item(b, 32 + n * 40, &e) || jsonbuf_append_key(b, key, &e) ||
-             jsonbuf_append(b, "{", 1, &e);
+    int rc = member_start(r, key, 32 + n * 40, &mark, &e) || jsonbuf_append(b, "{", 1, &e);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || jsonbuf_append_key(b, names[i], &e) ||
              jsonbuf_append_number(b, values[i], &e);
@@ -384,12 +390,11 @@ void check_result_evidence_numbers(struct check_result *r, const char *key,
 void check_result_evidence_json(struct check_result *r, const char *key, const char *json,
                                 size_t len)
 {
-    struct jsonbuf *b = &r->evidence_json;
-    size_t mark = b->len;
+    size_t mark;
     struct heal_error e;
-    evidence_done(r, mark,
-                  next_item(b, len + 32, &e) || jsonbuf_append_key(b, key, &e) ||
-                      jsonbuf_append(b, json, len, &e));
+    int rc = member_start(r, key, len + 32, &mark, &e) ||
+             jsonbuf_append(&r->evidence_json, json, len, &e);
+    evidence_done(r, mark, rc);
 }
 
 enum nagios_status check_evaluate(const struct check_def *def, double value)
