@@ -160,7 +160,7 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
         return -1;
     char *data = NULL;
     size_t len = 0;
-    int rc = atomicfile_read(path, CHECK_STATE_FILE_MAX, &data, &len, err);
+    int rc = atomicfile_read_cache(path, CHECK_STATE_FILE_MAX, &data, &len, err);
     if (rc != 0)
         return rc == 1 ? 0 : -1; /* absent: a first run */
     /* The file is ours and flat.  Once jsoncheck has proven it well-formed,
