@@ -47,7 +47,7 @@ ms() {
 @test "with no history the report lists no targets and exits 0" {
     run --separate-stderr heal-loop status
     assert_success
-    assert_output '{"targets":[],"unreadable":{"history":0,"journal":0}}'
+    assert_output '{"targets":[],"unreadable":{"history":0,"journal":0},"loops":[]}'
     run heal-loop status --format=text
     assert_success
     assert_output 'no targets recorded yet'
