@@ -80,7 +80,7 @@ all_long_options() {
     mapfile -t cmds < <(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /s/^\$ \(heal-loop --once.*\)/\1/p' "$PAGE")
     [ "${#cmds[@]}" -ge 2 ] || fail "only ${#cmds[@]} examples found"
     for c in "${cmds[@]}"; do
-        run --separate-stderr bash -c "set -o pipefail; $c </dev/null"
+        run --separate-stderr bash -c "set -o pipefail; { $c; } </dev/null"
         [ "$status" -le 1 ] || fail "'$c' exited $status: $stderr"
     done
 }
