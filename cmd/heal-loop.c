@@ -9,6 +9,7 @@
 #include "options.h"
 #include "signals.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,30 @@
 #define PROG "heal-loop"
 
 static struct {
-    int max_attempts, apply;
-    char *backoff, *backoff_max, *records;
-} opt = {.max_attempts = CI_RUN_ATTEMPTS_DEFAULT};
+    int apply;
+    char *max_attempts, *backoff, *backoff_max, *records;
+} opt;
+
+/* A whole decimal number of runs, 1..CI_RUN_ATTEMPTS_MAX; NULL keeps the default. */
+static int parse_attempts(const char *text, int *n)
+{
+    *n = CI_RUN_ATTEMPTS_DEFAULT;
+    if (!text)
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > CI_RUN_ATTEMPTS_MAX)
+        return -1;
+    *n = (int)v;
+    return 0;
+}
 
 /* heal-loop run [OPTION...] [--] COMMAND [ARG...] */
 static int cmd_run(int argc, const char **argv)
 {
     struct poptOption table[] = {
-        {"max-attempts", '\0', POPT_ARG_INT, &opt.max_attempts, 0,
+        {"max-attempts", '\0', POPT_ARG_STRING, &opt.max_attempts, 0,
          "run the command at most N times (default 3)", "N"},
         {"backoff", '\0', POPT_ARG_STRING, &opt.backoff, 0,
          "wait at least this long before running again (default 1s)", "DURATION"},
@@ -62,8 +78,8 @@ static int cmd_run(int argc, const char **argv)
         log_error("run", "no command given (heal-loop run [OPTION...] -- COMMAND [ARG...])");
         goto out;
     }
-    if (opt.max_attempts < 1 || opt.max_attempts > CI_RUN_ATTEMPTS_MAX) {
-        log_error("run", "--max-attempts: %d is not between 1 and %d", opt.max_attempts,
+    if (parse_attempts(opt.max_attempts, &cfg.max_attempts) != 0) {
+        log_error("run", "--max-attempts: %s is not between 1 and %d", opt.max_attempts,
                   CI_RUN_ATTEMPTS_MAX);
         goto out;
     }
@@ -72,7 +88,6 @@ static int cmd_run(int argc, const char **argv)
         log_error("run", "%s", err.msg);
         goto out;
     }
-    cfg.max_attempts = opt.max_attempts;
     cfg.apply = opt.apply;
     cfg.records = opt.records;
     cfg.config_dir = heal_opts.config_dir;
@@ -81,6 +96,7 @@ static int cmd_run(int argc, const char **argv)
     status = ci_run(&cfg);
 out:
     poptFreeContext(pc);
+    free(opt.max_attempts);
     free(opt.backoff);
     free(opt.backoff_max);
     free(opt.records);

@@ -189,13 +189,17 @@ static bool attempt(const struct ci_run_config *c, struct ndjson_writer *records
     }
     o->status = shell_status(&res);
     o->stopped = res.stopped || signals_stop_requested();
-    if (o->status != 0)
-        o->failed_once = true;
+    if (o->status == 0) {
+        /* The verdict stays that of the last failure, which a success has healed. */
+        spawn_tee_result_free(&res);
+        return true;
+    }
+    o->failed_once = true;
     ci_verdict_init(&o->verdict);
     o->not_analysed = res.error[0] != '\0';
     if (o->not_analysed)
         log_error("run", "%s: %s", c->argv[0], res.error);
-    else if (o->status != 0 && !o->stopped)
+    else if (!o->stopped)
         ci_pipeline_run(c, res.kept, res.kept_len, records, &o->verdict);
     spawn_tee_result_free(&res);
     return true;
