@@ -25,7 +25,8 @@ struct ci_outcome {
     int status; /* what we exit with */
     bool stopped;
     bool failed_once;   /* some attempt failed, so there is a verdict to report */
-    bool not_analysed;  /* the last failure was the command not running at all */
+    bool not_run;       /* the last failure: the command was not found or not runnable */
+    bool analysed;      /* the last failure went through the stages */
     struct ci_verdict verdict; /* of the last failed attempt */
 };
 
@@ -96,7 +97,7 @@ static const char *class_words(enum ci_class cls)
 static void headline(const struct ci_outcome *o, char *buf, size_t size)
 {
     const struct ci_diagnosis *d = ci_verdict_headline(&o->verdict);
-    if (o->not_analysed) {
+    if (o->not_run) {
         snprintf(buf, size, "(the command did not run)");
         return;
     }
@@ -122,22 +123,25 @@ static void report(const struct ci_run_config *c, const struct ci_outcome *o)
         log_info("run", "succeeded on the first attempt");
         return;
     }
-    enum ci_class cls = o->not_analysed ? CI_CLASS_UNKNOWN : ci_verdict_class(&o->verdict);
+    enum ci_class cls = o->not_run ? CI_CLASS_UNKNOWN : ci_verdict_class(&o->verdict);
     char head[CI_VERDICT_NAME_MAX + CI_RUN_LINE_SUMMARY_MAX + 64];
     headline(o, head, sizeof head);
     const char *words = class_words(cls);
     char remedy[CI_VERDICT_NAME_MAX + 32] = "";
     if (o->verdict.remedied)
         snprintf(remedy, sizeof remedy, ", remedy %s applied", o->verdict.remedy);
-    if (o->stopped)
-        log_error("run", "%s %s, stopped by a signal during attempt %d (exit %d)", words, head,
-                  o->attempts, o->status);
+    if (o->stopped && !o->analysed)
+        log_error("run", "stopped by a signal during attempt %d (exit %d)", o->attempts,
+                  o->status);
+    else if (o->stopped)
+        log_error("run", "%s %s, stopped by a signal before attempt %d (exit %d)", words, head,
+                  o->attempts + 1, o->status);
     else if (o->status == 0)
         log_error("run", "%s %s%s, healed after %d attempts", words, head, remedy, o->attempts);
     else if (o->attempts > 1)
         log_error("run", "%s %s%s, still failing after %d attempts (exit %d)", words, head,
                   remedy, o->attempts, o->status);
-    else if (worth_retrying(&o->verdict) && !o->not_analysed)
+    else if (worth_retrying(&o->verdict) && !o->not_run)
         log_error("run", "%s %s, not retried: --max-attempts is %d (exit %d)", words, head,
                   c->max_attempts, o->status);
     else
@@ -147,7 +151,7 @@ static void report(const struct ci_run_config *c, const struct ci_outcome *o)
 static void put_summary(struct ndjson_writer *w, const struct ci_run_config *c,
                         const struct ci_outcome *o, int64_t duration_ms)
 {
-    const struct ci_diagnosis *d = o->not_analysed ? NULL : ci_verdict_headline(&o->verdict);
+    const struct ci_diagnosis *d = o->not_run ? NULL : ci_verdict_headline(&o->verdict);
     enum ci_class cls = d ? d->cls : CI_CLASS_UNKNOWN;
     jv e = record_new("event");
     e = jv_object_set(e, jv_string("event"), jv_string("run.summary"));
@@ -195,12 +199,15 @@ static bool attempt(const struct ci_run_config *c, struct ndjson_writer *records
         return true;
     }
     o->failed_once = true;
+    o->analysed = false;
     ci_verdict_init(&o->verdict);
-    o->not_analysed = res.error[0] != '\0';
-    if (o->not_analysed)
+    o->not_run = res.error[0] != '\0';
+    if (o->not_run)
         log_error("run", "%s: %s", c->argv[0], res.error);
-    else if (!o->stopped)
+    else if (!o->stopped) {
         ci_pipeline_run(c, res.kept, res.kept_len, records, &o->verdict);
+        o->analysed = !signals_stop_requested();
+    }
     spawn_tee_result_free(&res);
     return true;
 }
@@ -235,7 +242,7 @@ int ci_run(const struct ci_run_config *c)
         return HEAL_EXIT_INTERNAL;
     int64_t start = clock_mono_ms();
     struct ci_outcome o = {0};
-    while (attempt(c, records, &o) && o.status != 0 && !o.stopped && !o.not_analysed &&
+    while (attempt(c, records, &o) && o.status != 0 && !o.stopped && !o.not_run &&
            o.attempts < c->max_attempts && worth_retrying(&o.verdict)) {
         char head[CI_VERDICT_NAME_MAX + CI_RUN_LINE_SUMMARY_MAX + 64], wait[DURATION_FORMAT_SIZE];
         int64_t delay = backoff_delay(c, o.attempts - 1);

@@ -125,6 +125,12 @@ static bool copy_out(int fd, const char *p, size_t n)
             n -= (size_t)w;
         } else if (w < 0 && errno == EINTR && !signals_stop_requested()) {
             continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* Our stdout came to us non-blocking (some CI runners do that): wait for room. */
+            struct pollfd room = {.fd = fd, .events = POLLOUT};
+            poll(&room, 1, TEE_TICK_MS);
+            if (signals_stop_requested())
+                return true;
         } else {
             return w < 0 && errno == EINTR; /* stopping: the rest is not ours to wait for */
         }

@@ -248,3 +248,17 @@ gone() {
     assert_output 'heal-loop: no-such-dir/rec.ndjson: No such file or directory'
     assert_file_not_exists ran
 }
+
+@test "SIGTERM during the wait before a retry ends the run with the last status and verdict" {
+    local closed loop
+    closed=$(free_port)
+    start_bg loop heal-loop run --backoff 1h -- curl -sS "http://127.0.0.1:$closed/"
+    loop=$(bg_pid loop)
+    wait_for grep -q 'again in' "$HEAL_SCRATCH/bg/loop.err"
+    kill -TERM "$loop"
+    wait_for gone "$loop"
+    stop_bg loop
+    [ "$bg_status" = 7 ]
+    grep -q '^heal-loop: run: transient (network.curl-connect-failed: .*), stopped by a signal before attempt 2 (exit 7)$' \
+        "$HEAL_SCRATCH/bg/loop.err"
+}
