@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -29,19 +28,6 @@ struct ci_outcome {
     bool analysed;      /* the last failure went through the stages */
     struct ci_verdict verdict; /* of the last failed attempt */
 };
-
-int ci_run_bin_dir(char out[PATH_MAX])
-{
-    ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
-    if (n <= 0)
-        return -1;
-    out[n] = '\0';
-    char *slash = strrchr(out, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    return 0;
-}
 
 static uint64_t random_below(uint64_t bound)
 {

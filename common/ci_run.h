@@ -23,7 +23,6 @@
  */
 #ifndef HEAL_CI_RUN_H
 #define HEAL_CI_RUN_H
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,9 +49,6 @@ struct ci_run_config {
     const char *config_dir;  /* given to the stages as --config-dir; NULL: theirs */
     const char *state_dir;   /* given to the stages as --state-dir; NULL: theirs */
 };
-
-/* The directory of our own executable (/proc/self/exe), where the stages are installed beside us.  0 or -1. */
-int ci_run_bin_dir(char out[PATH_MAX]);
 
 /* Returns the exit status heal-loop run exits with. */
 int ci_run(const struct ci_run_config *cfg);

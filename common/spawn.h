@@ -75,6 +75,8 @@ struct spawn_options {
     const char *const *env_keep;  /* SCRUB only: NULL-terminated names, copied if set */
     const char *const *env_extra; /* NULL-terminated NAME=VALUE, set in either mode,
                                      replacing a variable of the same name */
+    int death_signal; /* 0, or the signal the child gets if we die (PR_SET_PDEATHSIG),
+                         so a supervisor killed with SIGKILL leaves no stage behind */
 };
 
 struct spawn_output {
@@ -145,6 +147,24 @@ void spawn_child_finish(struct spawn_child *child, struct spawn_result *result);
  * then needs no freeing.
  */
 int spawn_run(const struct spawn_options *opt, struct spawn_result *result, struct heal_error *err);
+
+/*
+ * A long-running child wired to the caller's descriptors: stdin from
+ * in_fd (-1: /dev/null), stdout to out_fd, stderr shared with ours, as a
+ * shell wires a pipeline stage.  The same rules as above otherwise (own
+ * process group, default signals, only fds 0-2, no shell); no capture,
+ * no timeout (opt->stdin_data and timeout_ms must be unset).  The caller
+ * keeps its fds.  Returns 0 once the child has exec'd, with its pid and a
+ * pidfd (-1 where unavailable; the caller closes it); -1 with err filled
+ * if it could not be started or its program could not be run, in which
+ * case nothing is left to reap.  The caller reaps it with waitpid().
+ */
+struct spawn_attached {
+    pid_t pid;
+    int pidfd;
+};
+int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
+                 struct spawn_attached *child, struct heal_error *err);
 
 /* Releases the output buffers; safe on a zeroed or already freed result. */
 void spawn_result_free(struct spawn_result *result);
