@@ -57,17 +57,24 @@ struct ctx {
     unsigned long records_at_last_cycle;
 };
 
+/* Our reader is gone (or stdout broke): nobody would see what the loop does,
+ * so it drains and ends as on SIGTERM, which loop_run() takes by signalfd. */
+static void output_failed(struct ctx *c, const struct heal_error *err)
+{
+    c->failed_output = true;
+    if (errno != EPIPE)
+        log_error("stdout", "%s", err->msg);
+    kill(getpid(), SIGTERM);
+}
+
 static void put_line(struct ctx *c, const char *line, size_t len)
 {
     struct heal_error err;
     if (c->failed_output)
         return;
     if (ndjson_writer_put_line(c->w, line, len, &err) != 0 ||
-        ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+        ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 static void put_record(struct ctx *c, jv rec)
@@ -77,11 +84,8 @@ static void put_record(struct ctx *c, jv rec)
         jv_free(rec);
         return;
     }
-    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 /* Outside text on a terminal: control characters shown as '?'. */
@@ -113,6 +117,20 @@ static void print_live(const jv *rec, const char *prev)
         show(target);
         fputs("  ", stdout);
         show(record_string_borrow(rec, "signature"));
+    } else if (record_is_type(rec, "proposal")) {
+        printf("%s  %-8s  ", when, "propose");
+        show(target);
+        jv list = jv_object_get(jv_copy(*rec), jv_string("candidates"));
+        int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+        for (int i = 0; i < n; i++) {
+            jv cand = jv_array_get(jv_copy(list), i);
+            fputs(i ? ", " : "  ", stdout);
+            show(record_string_borrow(&cand, "remedy"));
+            jv_free(cand);
+        }
+        if (!n)
+            fputs("  (no remedy)", stdout);
+        jv_free(list);
     } else if (record_is_type(rec, "outcome")) {
         printf("%s  %-8s  ", when, record_string_borrow(rec, "action"));
         show(target);
@@ -120,6 +138,14 @@ static void print_live(const jv *rec, const char *prev)
         show(record_string_borrow(rec, "remedy"));
         fputs(": ", stdout);
         show(record_string_borrow(rec, "result"));
+        jv verify = jv_object_get(jv_copy(*rec), jv_string("verify"));
+        const char *checked = record_string_borrow(&verify, "status");
+        if (checked) {
+            fputs(" (re-checked: ", stdout);
+            show(checked);
+            fputc(')', stdout);
+        }
+        jv_free(verify);
     } else {
         return;
     }
@@ -281,6 +307,8 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    /* The check defaults are heal-check's to read: it reads heal.json too. */
+    policy_free(&policy);
     if (have_dir && !opt.checks)
         problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
@@ -395,6 +423,7 @@ static int loop_main(poptContext pc)
             break;
         notify("RELOADING=1");
         problems += policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+        policy_free(&policy);
         if (opt.all_states)
             policy.heal_soft = true;
         if (opt.max_risk)

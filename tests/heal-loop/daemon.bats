@@ -238,3 +238,12 @@ with open(sys.argv[2], "a") as out:
     wait_for grep -q 'diagnose  web  network.connection-refused' "$HEAL_SCRATCH/bg/loop.out"
     stop_bg loop
 }
+
+@test "a closed stdout drains the daemon quietly" {
+    exec_check db 0 "OK: fine"
+    run --separate-stderr bash -c 'heal-loop --format=json | head -n 1 >/dev/null; wait'
+    assert_success
+    use_stderr
+    refute_output --partial 'Broken pipe'
+    wait_for bash -c "! pgrep -f -- 'heal-[a-z]* --.*--state-dir $HEAL_STATE_DIR' >/dev/null"
+}
