@@ -101,7 +101,8 @@ all_long_options() {
     mapfile -t cmds < <(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /s/^\$ \(heal-loop run .*\)/\1/p' "$PAGE")
     [ "${#cmds[@]}" -ge 2 ] || fail "only ${#cmds[@]} examples found"
     for c in "${cmds[@]}"; do
-        run --separate-stderr bash -c "$c </dev/null"
+        # not a sub-make of the make that runs the suites: no "Entering directory"
+        run --separate-stderr env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS bash -c "$c </dev/null"
         [ "$status" = 0 ] || fail "'$c' exited $status: $stderr"
         [[ $output == built || $output == checked ]] || fail "'$c' printed '$output'"
     done
