@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,10 +249,23 @@ static void reap(pid_t pid, struct spawn_tee_result *r)
     }
 }
 
+/* Readable once pid exits, so poll() sees the exit at once; -1 where the
+ * kernel has none, and then the tick finds it. */
+static int exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 /* Pumps both streams until the command and everything holding its output are done. */
 static void supervise(pid_t pid, struct tee_stream s[2], struct tee_tail *t,
                       struct spawn_tee_result *r)
 {
+    int pidfd = exit_fd(pid);
     bool exited = false, killed = false;
     int64_t exit_ms = 0, kill_ms = 0;
     for (;;) {
@@ -271,7 +285,7 @@ static void supervise(pid_t pid, struct tee_stream s[2], struct tee_tail *t,
         }
         bool open = s[0].src >= 0 || s[1].src >= 0;
         if (exited && !open)
-            return;
+            break;
         if (exited && now >= exit_ms + SPAWN_DRAIN_GRACE_MS) {
             /* Something the command started holds its output: waiting could take forever. */
             kill(-pid, SIGKILL);
@@ -279,22 +293,27 @@ static void supervise(pid_t pid, struct tee_stream s[2], struct tee_tail *t,
             stream_pump(&s[1], t);
             stream_close(&s[0], t);
             stream_close(&s[1], t);
-            return;
+            break;
         }
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int n = 0;
         for (int i = 0; i < 2; i++) {
             if (s[i].src >= 0)
                 fds[n++] = (struct pollfd){.fd = s[i].src, .events = POLLIN};
         }
+        int streams = n;
+        if (pidfd >= 0 && !exited)
+            fds[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
         int wait_ms = exited ? (int)(exit_ms + SPAWN_DRAIN_GRACE_MS - now) : TEE_TICK_MS;
         int ready = poll(fds, (nfds_t)n, wait_ms > 0 ? wait_ms : 0);
-        for (int i = 0; ready > 0 && i < n; i++) {
+        for (int i = 0; ready > 0 && i < streams; i++) {
             if (!fds[i].revents)
                 continue;
             stream_pump(fds[i].fd == s[0].src ? &s[0] : &s[1], t);
         }
     }
+    if (pidfd >= 0)
+        close(pidfd);
 }
 
 int spawn_tee_run(const struct spawn_tee_options *opt, struct spawn_tee_result *r,
