@@ -15,6 +15,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "loop_status.h"
 #include "loop_tally.h"
 #include "ndjson.h"
 #include "options.h"
@@ -43,10 +44,12 @@
 static struct {
     int once, apply, dry_run, monitor, all_states, workers;
     char *checks, *name, *pid_file, *metrics, *cycle, *max_risk, *drain_timeout, *stop_timeout;
+    char *by;
 } opt;
 
 struct ctx {
     struct loop_tally tally;
+    struct loop_history *history; /* NULL: status changes are not recorded this run */
     struct ndjson_writer *w;
     bool text, once, failed_output;
     const char *mode;
@@ -163,6 +166,9 @@ static void on_record(void *ctx, const char *line, size_t len, jv rec)
         jv_free(known);
     }
     loop_tally_record(&c->tally, &rec);
+    struct heal_error err;
+    if (c->history && loop_history_note_check(c->history, &rec, &err) < 0)
+        log_warn("history", "%s", err.msg);
     if (!c->text)
         put_line(c, line, len);
     jv_free(rec);
@@ -354,6 +360,10 @@ static int loop_main(poptContext pc)
         log_error("state", "%s", err.msg);
         goto out;
     }
+    /* Without its history heal-loop still heals; only `heal-loop status` sees less. */
+    c.history = loop_history_open(c.state_dir, &err);
+    if (!c.history)
+        log_warn("history", "%s; status changes are not recorded", err.msg);
     if (!opt.once) {
         if (opt.pid_file)
             snprintf(pid_path, sizeof pid_path, "%s", opt.pid_file);
@@ -451,6 +461,7 @@ out:
     if (c.w)
         ndjson_writer_free(c.w, NULL);
     pidfile_release(pid_path, pid_fd);
+    loop_history_close(c.history);
     loop_tally_free(&c.tally);
     return status;
 }
@@ -602,6 +613,56 @@ out:
     return status;
 }
 
+/* --- heal-loop status --- */
+
+static void warn_unreadable(const jv *report)
+{
+    jv counts = jv_object_get(jv_copy(*report), jv_string("unreadable"));
+    static const char *const files[] = {"history", "journal"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        jv n = jv_object_get(jv_copy(counts), jv_string(files[i]));
+        if (jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) > 0)
+            log_warn(files[i], "%.0f unreadable lines skipped", jv_number_value(n));
+        jv_free(n);
+    }
+    jv_free(counts);
+}
+
+static int status_main(poptContext pc)
+{
+    char state[STATE_PATH_MAX];
+    struct heal_error err;
+    jv report;
+    if (poptPeekArg(pc)) {
+        log_error("status", "unexpected argument '%s'", poptPeekArg(pc));
+        return HEAL_EXIT_USAGE;
+    }
+    if (opt.by && !*opt.by) {
+        log_error("status", "--by needs a label name");
+        return HEAL_EXIT_USAGE;
+    }
+    if (state_dir_resolve(heal_opts.state_dir, state, &err) != 0 ||
+        loop_status_collect(state, opt.by, clock_now_ms(), &report, &err) != 0) {
+        log_error("status", "%s", err.msg);
+        return HEAL_EXIT_INTERNAL;
+    }
+    warn_unreadable(&report);
+    int status = loop_status_all_ok(&report) ? HEAL_EXIT_OK : HEAL_EXIT_UNHEALTHY;
+    if (output_is_text()) {
+        loop_status_print_text(stdout, &report, output_use_color());
+        jv_free(report);
+    } else {
+        jv line = jv_dump_string(report, 0);
+        printf("%s\n", jv_string_value(line));
+        jv_free(line);
+    }
+    if (fflush(stdout) != 0 && errno != EPIPE) {
+        log_error("stdout", "%s", strerror(errno));
+        status = HEAL_EXIT_INTERNAL;
+    }
+    return status;
+}
+
 int main(int argc, const char **argv)
 {
     const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
@@ -652,11 +713,20 @@ int main(int argc, const char **argv)
         log_init(PROG);
         return run_main(argc - 1, argv + 1);
     }
+    struct poptOption status_table[] = {
+        {"by", '\0', POPT_ARG_STRING, &opt.by, 0,
+         "roll targets up by the value of LABEL (e.g. project)", "LABEL"},
+        HEAL_COMMON_OPTIONS,
+        POPT_TABLEEND,
+    };
     struct poptOption *table = loop_table;
     const char *name = PROG;
     if (sub && !strcmp(sub, "stop")) {
         table = stop_table;
         name = PROG " stop";
+    } else if (sub && !strcmp(sub, "status")) {
+        table = status_table;
+        name = PROG " status";
     } else if (sub) {
         fprintf(stderr, PROG ": '%s': not a subcommand (status, stop, run) (try --help)\n", sub);
         return HEAL_EXIT_USAGE;
@@ -677,7 +747,9 @@ int main(int argc, const char **argv)
         status = HEAL_EXIT_OK;
         break;
     case OPTIONS_RUN:
-        status = sub ? stop_main() : loop_main(pc);
+        status = !sub                   ? loop_main(pc)
+                 : !strcmp(sub, "stop") ? stop_main()
+                                        : status_main(pc);
         break;
     }
     poptFreeContext(pc);
@@ -689,6 +761,7 @@ int main(int argc, const char **argv)
     free(opt.max_risk);
     free(opt.drain_timeout);
     free(opt.stop_timeout);
+    free(opt.by);
     options_free();
     return status;
 }
