@@ -17,7 +17,8 @@ static struct {
     bool json;
     int verbosity;
     char trace[LOG_TRACE_MAX + 1];
-} log_conf = {"heal", false, 0, ""};
+    char base_trace[LOG_TRACE_MAX + 1]; /* what log_set_trace(NULL) returns to */
+} log_conf = {"heal", false, 0, "", ""};
 
 void log_init(const char *progname)
 {
@@ -37,7 +38,13 @@ void log_set_verbosity(int verbosity)
 
 void log_set_trace(const char *trace)
 {
-    snprintf(log_conf.trace, sizeof log_conf.trace, "%s", trace ? trace : "");
+    snprintf(log_conf.trace, sizeof log_conf.trace, "%s", trace ? trace : log_conf.base_trace);
+}
+
+void log_set_base_trace(const char *trace)
+{
+    snprintf(log_conf.base_trace, sizeof log_conf.base_trace, "%s", trace ? trace : "");
+    log_set_trace(NULL);
 }
 
 static bool level_enabled(enum log_level level)

@@ -766,6 +766,21 @@ pid_t spawn_child_pid(const struct spawn_child *c)
     return c->pid;
 }
 
+const char *spawn_child_stdout(const struct spawn_child *c, size_t *len)
+{
+    *len = c->out.len;
+    return c->out.data;
+}
+
+void spawn_child_stop(struct spawn_child *c)
+{
+    if (c->exited || c->timed_out)
+        return;
+    /* The timeout's path: SIGTERM now, SIGKILL after the grace. */
+    c->deadline_ms = clock_mono_ms();
+    check_deadlines(c);
+}
+
 static void output_move(struct spawn_output *dst, struct spawn_stream *src)
 {
     src->data[src->len] = '\0';
@@ -833,6 +848,116 @@ int spawn_run(const struct spawn_options *opt, struct spawn_result *result, stru
     }
     spawn_child_finish(c, result);
     return 0;
+}
+
+/* In the middle process of spawn_daemon(): async-signal-safe calls only. */
+static _Noreturn void daemon_middle(const struct spawn_plan *plan, int pid_fd)
+{
+    if (setsid() < 0)
+        child_fail(plan->status_fd, SPAWN_STAGE_SETUP, errno);
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(plan); /* not a session leader: it can never get a terminal */
+    if (pid < 0)
+        child_fail(plan->status_fd, SPAWN_STAGE_SETUP, errno);
+    ssize_t n;
+    do {
+        n = write(pid_fd, &pid, sizeof pid);
+    } while (n < 0 && errno == EINTR);
+    _exit(0);
+}
+
+int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *pid,
+                 struct heal_error *err)
+{
+    if (check_options(opt, err) < 0)
+        return -1;
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+    if (log_fd < 0)
+        return heal_error_errno(err, "%s", log_path);
+    const char **envp = env_build(opt, err);
+    if (!envp) {
+        close(log_fd);
+        return -1;
+    }
+    const char *path_entry = env_find(envp, "PATH");
+    int path_errno, rc = -1;
+    char *path = resolve_program(
+        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
+    int status_pipe[2] = {-1, -1}, pid_pipe[2] = {-1, -1};
+    if (!path && path_errno == ENOMEM) {
+        heal_error_set(err, "spawn: out of memory");
+        goto out;
+    }
+    /* Moved above stdio: log_fd may sit on 0-2 if ours were closed. */
+    int moved = fcntl(log_fd, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) {
+        heal_error_errno(err, "%s", log_path);
+        goto out;
+    }
+    close(log_fd);
+    log_fd = moved;
+    if (pipe_above_stdio(status_pipe, err) < 0 || pipe_above_stdio(pid_pipe, err) < 0)
+        goto out;
+    union {
+        const char *const *in;
+        char *const *out;
+    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
+    struct spawn_plan plan = {
+        .path = path,
+        .path_errno = path_errno,
+        .argv = argv_cast.out,
+        .envp = envp_cast.out,
+        .cwd = opt->cwd,
+        .in_fd = -1,
+        .out_fd = log_fd,
+        .err_fd = log_fd,
+        .status_fd = status_pipe[1],
+        .close_max = close_loop_limit(),
+    };
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t middle = fork();
+    if (middle == 0)
+        daemon_middle(&plan, pid_pipe[1]);
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (middle < 0) {
+        errno = fork_errno;
+        heal_error_errno(err, "fork");
+        goto out;
+    }
+    close_fd(&status_pipe[1]);
+    close_fd(&pid_pipe[1]);
+    int status;
+    while (waitpid(middle, &status, 0) < 0 && errno == EINTR)
+        continue;
+    pid_t daemon_pid = -1;
+    ssize_t n;
+    do {
+        n = read(pid_pipe[0], &daemon_pid, sizeof daemon_pid);
+    } while (n < 0 && errno == EINTR);
+    /* EOF once the daemon has exec'd (or both it and the middle are gone). */
+    struct spawn_child probe = {.pid = daemon_pid};
+    read_exec_status(&probe, status_pipe[0], opt->cwd);
+    if (probe.error[0]) {
+        heal_error_set(err, "%s: %s", opt->argv[0], probe.error);
+    } else if (n != (ssize_t)sizeof daemon_pid || daemon_pid <= 0) {
+        heal_error_set(err, "%s: did not start", opt->argv[0]);
+    } else {
+        *pid = daemon_pid;
+        rc = 0;
+    }
+out:
+    close_fd(&status_pipe[0]);
+    close_fd(&status_pipe[1]);
+    close_fd(&pid_pipe[0]);
+    close_fd(&pid_pipe[1]);
+    close_fd(&log_fd);
+    free(envp);
+    free(path);
+    return rc;
 }
 
 void spawn_result_free(struct spawn_result *result)
