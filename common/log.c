@@ -159,3 +159,18 @@ static void log_vmsg(enum log_level level, const char *context, const char *fmt,
     }
     write_all(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 }
+
+void log_relay(const char *data, size_t len)
+{
+    while (len > 0) {
+        const char *nl = memchr(data, '\n', len);
+        size_t n = nl ? (size_t)(nl - data) : len;
+        char line[LOG_MESSAGE_MAX], shown[LOG_MESSAGE_MAX * 2];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), data);
+        escape_controls(line, shown, sizeof shown - 1);
+        strcat(shown, "\n");
+        write_all(shown, strlen(shown));
+        data += n + (nl != NULL);
+        len -= n + (nl != NULL);
+    }
+}
