@@ -582,6 +582,94 @@ static void read_exec_status(struct spawn_child *c, int fd, const char *cwd)
                  strerror(failure.error));
 }
 
+/* A CLOEXEC copy of a caller's fd above stdio (see pipe_above_stdio). */
+static int dup_above_stdio(int fd, struct heal_error *err)
+{
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        heal_error_errno(err, "dup");
+    return copy;
+}
+
+int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
+                 struct spawn_attached *child, struct heal_error *err)
+{
+    child->pid = -1;
+    child->pidfd = -1;
+    if (check_options(opt, err) < 0)
+        return -1;
+    if (opt->stdin_data || opt->timeout_ms)
+        return heal_error_set(err, "spawn: an attached child takes no stdin bytes or timeout");
+    const char **envp = env_build(opt, err);
+    if (!envp)
+        return -1;
+    const char *path_entry = env_find(envp, "PATH");
+    int path_errno;
+    char *path = resolve_program(
+        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
+    int in = -1, out = -1, errfd = -1, status_pipe[2] = {-1, -1};
+    int rc = -1;
+    if (!path) {
+        heal_error_set(err, "%s: %s", opt->argv[0], strerror(path_errno));
+        goto out;
+    }
+    if ((in_fd >= 0 && (in = dup_above_stdio(in_fd, err)) < 0) ||
+        (out = dup_above_stdio(out_fd, err)) < 0 ||
+        (errfd = dup_above_stdio(STDERR_FILENO, err)) < 0 ||
+        pipe_above_stdio(status_pipe, err) < 0)
+        goto out;
+    union {
+        const char *const *in;
+        char *const *out;
+    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
+    struct spawn_plan plan = {
+        .path = path,
+        .argv = argv_cast.out,
+        .envp = envp_cast.out,
+        .cwd = opt->cwd,
+        .in_fd = in,
+        .out_fd = out,
+        .err_fd = errfd,
+        .status_fd = status_pipe[1],
+        .close_max = close_loop_limit(),
+    };
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(&plan);
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        errno = fork_errno;
+        heal_error_errno(err, "fork");
+        goto out;
+    }
+    close_fd(&status_pipe[1]);
+    struct spawn_child probe = {.pid = pid};
+    read_exec_status(&probe, status_pipe[0], opt->cwd);
+    if (probe.error[0]) {
+        /* It never ran: reap it now, the caller has nothing to supervise. */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        heal_error_set(err, "%s: %s", opt->argv[0], probe.error);
+        goto out;
+    }
+    child->pid = pid;
+    child->pidfd = open_pidfd(pid);
+    rc = 0;
+out:
+    close_fd(&in);
+    close_fd(&out);
+    close_fd(&errfd);
+    close_fd(&status_pipe[0]);
+    close_fd(&status_pipe[1]);
+    free(envp);
+    free(path);
+    return rc;
+}
+
 struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_error *err)
 {
     if (check_options(opt, err) < 0)

@@ -170,6 +170,24 @@ int spawn_run(const struct spawn_options *opt, struct spawn_result *result, stru
 int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *pid,
                  struct heal_error *err);
 
+/*
+ * A long-running child wired to the caller's descriptors: stdin from
+ * in_fd (-1: /dev/null), stdout to out_fd, stderr shared with ours, as a
+ * shell wires a pipeline stage.  The same rules as above otherwise (own
+ * process group, default signals, only fds 0-2, no shell); no capture,
+ * no timeout (opt->stdin_data and timeout_ms must be unset).  The caller
+ * keeps its fds.  Returns 0 once the child has exec'd, with its pid and a
+ * pidfd (-1 where unavailable; the caller closes it); -1 with err filled
+ * if it could not be started or its program could not be run, in which
+ * case nothing is left to reap.  The caller reaps it with waitpid().
+ */
+struct spawn_attached {
+    pid_t pid;
+    int pidfd;
+};
+int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
+                 struct spawn_attached *child, struct heal_error *err);
+
 /* Releases the output buffers; safe on a zeroed or already freed result. */
 void spawn_result_free(struct spawn_result *result);
 

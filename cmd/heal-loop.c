@@ -1,0 +1,543 @@
+/*
+ * heal-loop — the self-healing loop.  Runs heal-check | heal-analyze |
+ * heal-propose | heal-apply as a real pipeline, once (--once) or as a
+ * supervised daemon, and reports what it saw; `heal-loop status` and
+ * `heal-loop stop` look at a running one, `heal-loop run -- CMD` runs a
+ * command under heal's care.  No healing logic lives here: the pipeline
+ * is common/loop.c, the accounting common/loop_tally.c.
+ */
+#include "atomicfile.h"
+#include "clock.h"
+#include "config.h"
+#include "duration.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "loop_tally.h"
+#include "ndjson.h"
+#include "options.h"
+#include "pidfile.h"
+#include "policy.h"
+#include "record.h"
+#include "sdnotify.h"
+#include "state.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "heal-loop"
+#define PID_FILE "heal-loop.pid"
+#define STATUS_FILE "status.json"
+#define STOP_WAIT_DEFAULT_MS 60000
+#define STOP_POLL_MS 50
+
+static struct {
+    int once, apply, dry_run, monitor, all_states, workers;
+    char *checks, *name, *pid_file, *metrics, *cycle, *max_risk, *drain_timeout, *stop_timeout;
+} opt;
+
+struct ctx {
+    struct loop_tally tally;
+    struct ndjson_writer *w;
+    bool text, once, failed_output;
+    const char *mode;
+    char state_dir[STATE_PATH_MAX];
+    char status_path[STATE_PATH_MAX];
+    const char *metrics;
+    int64_t cycle_ms, next_cycle_ms, watchdog_ms, next_watchdog_ms;
+    unsigned long records_at_last_cycle;
+};
+
+static void put_line(struct ctx *c, const char *line, size_t len)
+{
+    struct heal_error err;
+    if (c->failed_output)
+        return;
+    if (ndjson_writer_put_line(c->w, line, len, &err) != 0 ||
+        ndjson_writer_flush(c->w, &err) != 0) {
+        c->failed_output = true;
+        if (errno != EPIPE)
+            log_error("stdout", "%s", err.msg);
+    }
+}
+
+static void put_record(struct ctx *c, jv rec)
+{
+    struct heal_error err;
+    if (c->failed_output) {
+        jv_free(rec);
+        return;
+    }
+    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0) {
+        c->failed_output = true;
+        if (errno != EPIPE)
+            log_error("stdout", "%s", err.msg);
+    }
+}
+
+/* Outside text on a terminal: control characters shown as '?'. */
+static void show(const char *s)
+{
+    for (; s && *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
+}
+
+/* A daemon at a terminal: one line per change worth a person's eye. */
+static void print_live(const jv *rec)
+{
+    const char *target = record_string_borrow(rec, "target");
+    char when[16];
+    time_t now = (time_t)(clock_now_ms() / 1000);
+    struct tm tm;
+    strftime(when, sizeof when, "%H:%M:%S", localtime_r(&now, &tm));
+    if (record_is_type(rec, "check")) {
+        jv changed = jv_object_get(jv_copy(*rec), jv_string("changed"));
+        bool show_it = jv_get_kind(changed) == JV_KIND_TRUE;
+        jv_free(changed);
+        if (!show_it)
+            return;
+        printf("%s  %-8s  ", when, record_string_borrow(rec, "status"));
+        show(target);
+        fputs("  ", stdout);
+        show(record_string_borrow(rec, "summary"));
+    } else if (record_is_type(rec, "diagnosis")) {
+        printf("%s  %-8s  ", when, "diagnose");
+        show(target);
+        fputs("  ", stdout);
+        show(record_string_borrow(rec, "signature"));
+    } else if (record_is_type(rec, "outcome")) {
+        printf("%s  %-8s  ", when, record_string_borrow(rec, "action"));
+        show(target);
+        fputs("  ", stdout);
+        show(record_string_borrow(rec, "remedy"));
+        fputs(": ", stdout);
+        show(record_string_borrow(rec, "result"));
+    } else {
+        return;
+    }
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void on_record(void *ctx, const char *line, size_t len, jv rec)
+{
+    struct ctx *c = ctx;
+    loop_tally_record(&c->tally, &rec);
+    if (!c->text)
+        put_line(c, line, len);
+    else if (!c->once)
+        print_live(&rec);
+    jv_free(rec);
+}
+
+static void on_event(void *ctx, jv event)
+{
+    struct ctx *c = ctx;
+    const char *name = record_string_borrow(&event, "event");
+    if (name && !strcmp(name, "stage.exited"))
+        c->tally.stage_restarts++;
+    if (!c->text)
+        put_record(c, event);
+    else
+        jv_free(event);
+}
+
+static void notify(const char *state)
+{
+    struct heal_error err;
+    if (sdnotify_send(state, &err) != 0)
+        log_warn(NULL, "%s", err.msg);
+}
+
+static void write_status(struct ctx *c)
+{
+    struct heal_error err;
+    jv extra = jv_object();
+    extra = jv_object_set(extra, jv_string("pid"), jv_number(getpid()));
+    extra = jv_object_set(extra, jv_string("mode"), jv_string(c->mode));
+    jv doc = loop_tally_status(&c->tally, extra);
+    jv text = jv_dump_string(doc, 0);
+    const char *s = jv_string_value(text);
+    char *line = malloc(strlen(s) + 2);
+    if (line) {
+        size_t n = (size_t)sprintf(line, "%s\n", s);
+        if (atomicfile_write_cache(c->status_path, line, n, 0644, &err) != 0)
+            log_warn("status", "%s", err.msg);
+        free(line);
+    }
+    jv_free(text);
+    if (c->metrics && loop_tally_write_metrics(&c->tally, c->metrics, c->mode, &err) != 0)
+        log_warn("--metrics", "%s", err.msg);
+}
+
+/* Every cycle: status file, metrics, a summary when something happened;
+ * the watchdog on its own, shorter clock. */
+static void on_tick(void *ctx)
+{
+    struct ctx *c = ctx;
+    int64_t now = clock_mono_ms();
+    if (c->watchdog_ms && now >= c->next_watchdog_ms) {
+        notify("WATCHDOG=1");
+        c->next_watchdog_ms = now + c->watchdog_ms;
+    }
+    if (now < c->next_cycle_ms)
+        return;
+    c->next_cycle_ms = now + c->cycle_ms;
+    write_status(c);
+    if (c->tally.records != c->records_at_last_cycle) {
+        c->records_at_last_cycle = c->tally.records;
+        if (!c->text)
+            put_record(c, loop_tally_summary(&c->tally, "cycle.summary"));
+    }
+    char status[160];
+    jv t = jv_copy(c->tally.targets);
+    snprintf(status, sizeof status, "STATUS=%d targets, %s; %lu outcomes",
+             jv_object_length(t), loop_tally_healthy(&c->tally) ? "healthy" : "problems remain",
+             c->tally.outcome_count);
+    notify(status);
+}
+
+static void on_ready(void *ctx)
+{
+    struct ctx *c = ctx;
+    if (!c->once)
+        notify("READY=1\nSTATUS=pipeline started");
+}
+
+static void report_config(void *ctx, const char *message)
+{
+    (void)ctx;
+    log_error(NULL, "%s", message);
+}
+
+/* --- the loop itself: --once, or the daemon --- */
+
+struct stage_args {
+    const char *argv[LOOP_ARGS_MAX];
+    char verbose[LOOP_ARGS_MAX / 4][4];
+    int n;
+};
+
+static void stage_args_build(struct stage_args *a, const char *state_dir)
+{
+    a->n = 0;
+    if (heal_opts.config_dir) {
+        a->argv[a->n++] = "--config-dir";
+        a->argv[a->n++] = heal_opts.config_dir;
+    }
+    a->argv[a->n++] = "--state-dir";
+    a->argv[a->n++] = state_dir;
+    if (heal_opts.quiet)
+        a->argv[a->n++] = "-q";
+    for (int i = 0; i < heal_opts.verbose && i < 3; i++)
+        a->argv[a->n++] = "-v";
+    if (heal_opts.log_json)
+        a->argv[a->n++] = "--log-json";
+    a->argv[a->n] = NULL;
+}
+
+static int loop_main(poptContext pc)
+{
+    struct heal_error err;
+    int status = HEAL_EXIT_USAGE;
+    if (poptGetArg(pc)) {
+        log_error(NULL, "unexpected argument (subcommands: status, stop, run; see --help)");
+        return HEAL_EXIT_USAGE;
+    }
+    if (opt.apply + opt.dry_run + opt.monitor > 1) {
+        log_error(NULL, "--apply, --dry-run and --monitor exclude each other");
+        return HEAL_EXIT_USAGE;
+    }
+    char config_dir[CONFIG_PATH_MAX];
+    bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
+    struct policy policy;
+    unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
+        log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
+        return HEAL_EXIT_USAGE;
+    }
+    if (opt.workers && (opt.workers < 1 || opt.workers > LOOP_WORKERS_MAX)) {
+        log_error("--workers", "must be 1 to %d", LOOP_WORKERS_MAX);
+        return HEAL_EXIT_USAGE;
+    }
+    int64_t drain_ms = LOOP_DRAIN_DEFAULT_MS;
+    if (options_duration("--cycle", opt.cycle, &policy.cycle_ms, &err) != 0 ||
+        options_duration("--drain-timeout", opt.drain_timeout, &drain_ms, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
+        return HEAL_EXIT_USAGE;
+    }
+    if (opt.all_states)
+        policy.heal_soft = true;
+    enum loop_mode mode = opt.monitor ? LOOP_MONITOR
+                          : opt.apply ? LOOP_APPLY
+                          : opt.dry_run ? LOOP_DRY_RUN
+                          : policy.apply ? LOOP_APPLY
+                                         : LOOP_DRY_RUN;
+    static const char *const mode_names[] = {"monitor", "dry-run", "apply"};
+
+    struct ctx c = {.once = opt.once, .mode = mode_names[mode], .metrics = opt.metrics};
+    loop_tally_init(&c.tally);
+    int pid_fd = -1;
+    char pid_path[STATE_PATH_MAX] = "";
+    status = HEAL_EXIT_INTERNAL;
+    char bin_dir[PATH_MAX];
+    if (loop_find_bin_dir(bin_dir) != 0) {
+        log_error(NULL, "heal-check not found beside heal-loop or on PATH");
+        goto out;
+    }
+    if (state_dir_open(heal_opts.state_dir, c.state_dir, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        goto out;
+    }
+    char loop_dir[STATE_PATH_MAX];
+    if (state_subdir(c.state_dir, "loop", loop_dir, &err) != 0 ||
+        state_path_join(c.status_path, sizeof c.status_path, loop_dir, STATUS_FILE, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        goto out;
+    }
+    if (!opt.once) {
+        if (opt.pid_file)
+            snprintf(pid_path, sizeof pid_path, "%s", opt.pid_file);
+        else if (state_path_join(pid_path, sizeof pid_path, c.state_dir, PID_FILE, &err) != 0) {
+            log_error("state", "%s", err.msg);
+            goto out;
+        }
+        pid_t holder;
+        pid_fd = pidfile_acquire(pid_path, &holder, &err);
+        if (pid_fd < 0) {
+            log_error(NULL, "%s", err.msg);
+            goto out;
+        }
+    }
+    c.text = output_is_text();
+    c.w = ndjson_writer_new(STDOUT_FILENO);
+    if (!c.w) {
+        log_error(NULL, "out of memory");
+        goto out;
+    }
+    struct stage_args sa;
+    stage_args_build(&sa, c.state_dir);
+    const char *check_args[8];
+    int nc = 0;
+    if (opt.checks) {
+        check_args[nc++] = "--checks";
+        check_args[nc++] = opt.checks;
+    }
+    if (opt.name) {
+        check_args[nc++] = "--name";
+        check_args[nc++] = opt.name;
+    }
+    check_args[nc] = NULL;
+    c.watchdog_ms = opt.once ? 0 : sdnotify_watchdog_ms();
+    struct loop_result res;
+    for (;;) {
+        c.cycle_ms = policy.cycle_ms;
+        c.next_cycle_ms = clock_mono_ms() + c.cycle_ms;
+        c.next_watchdog_ms = clock_mono_ms() + c.watchdog_ms;
+        const char *risk = playbook_risk_name(policy.max_risk);
+        struct loop_config cfg = {
+            .once = opt.once,
+            .mode = mode,
+            .bin_dir = bin_dir,
+            .stage_args = sa.argv,
+            .check_args = check_args,
+            .heal_soft = policy.heal_soft,
+            .workers = opt.workers ? opt.workers : policy.max_concurrent_heals,
+            .max_risk = risk,
+            .drain_ms = drain_ms,
+            .tick_ms = opt.once ? 0
+                       : c.watchdog_ms && c.watchdog_ms < c.cycle_ms ? c.watchdog_ms
+                                                                      : c.cycle_ms,
+            .on_record = on_record,
+            .on_event = on_event,
+            .on_tick = on_tick,
+            .on_ready = on_ready,
+            .ctx = &c,
+        };
+        log_info(NULL, "%s pipeline, %s, %d heal-apply worker%s", opt.once ? "one-shot" : "daemon",
+                 c.mode, mode == LOOP_MONITOR ? 0 : cfg.workers, cfg.workers == 1 ? "" : "s");
+        if (loop_run(&cfg, &res, &err) != 0) {
+            log_error("pipeline", "%s", err.msg);
+            goto out;
+        }
+        if (res.end != LOOP_RELOAD)
+            break;
+        notify("RELOADING=1");
+        problems += policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+        if (opt.all_states)
+            policy.heal_soft = true;
+        if (opt.max_risk)
+            (void)policy_risk_parse(opt.max_risk, &policy.max_risk);
+        log_info(NULL, "configuration read again");
+    }
+    if (!opt.once)
+        notify("STOPPING=1");
+    write_status(&c);
+    if (opt.once) {
+        if (c.text)
+            loop_tally_print(&c.tally, stdout, output_use_color());
+        else
+            put_record(&c, loop_tally_summary(&c.tally, "cycle.summary"));
+    }
+    if (res.stage_failed && opt.once)
+        status = HEAL_EXIT_INTERNAL;
+    else if (opt.once)
+        status = loop_tally_healthy(&c.tally) ? HEAL_EXIT_OK : HEAL_EXIT_UNHEALTHY;
+    else
+        status = HEAL_EXIT_OK;
+    if ((problems || res.bad_input) && status != HEAL_EXIT_INTERNAL)
+        status = HEAL_EXIT_BADINPUT;
+out:
+    if (c.w)
+        ndjson_writer_free(c.w, NULL);
+    pidfile_release(pid_path, pid_fd);
+    loop_tally_free(&c.tally);
+    return status;
+}
+
+/* --- heal-loop stop --- */
+
+static int default_pid_path(char out[STATE_PATH_MAX])
+{
+    struct heal_error err;
+    char state[STATE_PATH_MAX];
+    if (opt.pid_file) {
+        snprintf(out, STATE_PATH_MAX, "%s", opt.pid_file);
+        return 0;
+    }
+    if (state_dir_resolve(heal_opts.state_dir, state, &err) != 0 ||
+        state_path_join(out, STATE_PATH_MAX, state, PID_FILE, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int stop_main(void)
+{
+    struct heal_error err;
+    char path[STATE_PATH_MAX];
+    int64_t wait_ms = STOP_WAIT_DEFAULT_MS;
+    if (options_duration("--timeout", opt.stop_timeout, &wait_ms, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
+        return HEAL_EXIT_USAGE;
+    }
+    if (default_pid_path(path) != 0)
+        return HEAL_EXIT_INTERNAL;
+    pid_t pid;
+    int running = pidfile_probe(path, &pid, &err);
+    if (running < 0) {
+        log_error(NULL, "%s", err.msg);
+        return HEAL_EXIT_INTERNAL;
+    }
+    if (!running || pid <= 0) {
+        log_error(path, "no heal-loop is running");
+        return HEAL_EXIT_UNHEALTHY;
+    }
+    if (kill(pid, SIGTERM) != 0) {
+        log_error(NULL, "pid %ld: %s", (long)pid, strerror(errno));
+        return HEAL_EXIT_INTERNAL;
+    }
+    int64_t deadline = clock_mono_ms() + wait_ms;
+    while (pidfile_probe(path, &pid, &err) == 1) {
+        if (clock_mono_ms() >= deadline) {
+            log_error(NULL, "pid %ld still draining after %.0fs", (long)pid,
+                      (double)wait_ms / 1000);
+            return HEAL_EXIT_INTERNAL;
+        }
+        struct timespec ts = {0, STOP_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    log_info(NULL, "pid %ld stopped", (long)pid);
+    return HEAL_EXIT_OK;
+}
+
+int main(int argc, const char **argv)
+{
+    const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+    struct poptOption loop_table[] = {
+        {"once", '\0', POPT_ARG_NONE, &opt.once, 0,
+         "run the pipeline once and exit (default: run as a daemon)", NULL},
+        {"apply", '\0', POPT_ARG_NONE, &opt.apply, 0,
+         "let heal-apply run remedies under policy (default: heal.json's \"apply\", else a dry "
+         "run)",
+         NULL},
+        {"dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0,
+         "propose and show what heal-apply would do, run nothing", NULL},
+        {"monitor", '\0', POPT_ARG_NONE, &opt.monitor, 0,
+         "check and diagnose only: no proposals, no heal-apply", NULL},
+        {"checks", '\0', POPT_ARG_STRING, &opt.checks, 0,
+         "heal-check reads check definitions from FILE", "FILE"},
+        {"name", '\0', POPT_ARG_STRING, &opt.name, 0, "run only the configured check NAME",
+         "NAME"},
+        {"all-states", '\0', POPT_ARG_NONE, &opt.all_states, 0,
+         "heal SOFT problems too (default: heal.json's \"heal_on\", else HARD only)", NULL},
+        {"workers", '\0', POPT_ARG_INT, &opt.workers, 0,
+         "heal at most N targets at once (default: heal.json's \"max_concurrent_heals\", 4)",
+         "N"},
+        {"max-risk", '\0', POPT_ARG_STRING, &opt.max_risk, 0,
+         "run nothing riskier than RISK: low, medium or high (default: heal.json, low)", "RISK"},
+        {"pid-file", '\0', POPT_ARG_STRING, &opt.pid_file, 0,
+         "daemon: the pid file (default: STATE_DIR/heal-loop.pid)", "FILE"},
+        {"metrics", '\0', POPT_ARG_STRING, &opt.metrics, 0,
+         "daemon: write Prometheus metrics to FILE every cycle", "FILE"},
+        {"cycle", '\0', POPT_ARG_STRING, &opt.cycle, 0,
+         "daemon: how often to write status and metrics (default 10s)", "DURATION"},
+        {"drain-timeout", '\0', POPT_ARG_STRING, &opt.drain_timeout, 0,
+         "how long stages may take to finish on SIGTERM or SIGHUP (default 30s)", "DURATION"},
+        HEAL_COMMON_OPTIONS,
+        POPT_TABLEEND,
+    };
+    struct poptOption stop_table[] = {
+        {"pid-file", '\0', POPT_ARG_STRING, &opt.pid_file, 0,
+         "the daemon's pid file (default: STATE_DIR/heal-loop.pid)", "FILE"},
+        {"timeout", '\0', POPT_ARG_STRING, &opt.stop_timeout, 0,
+         "wait this long for it to drain and exit (default 60s)", "DURATION"},
+        HEAL_COMMON_OPTIONS,
+        POPT_TABLEEND,
+    };
+    struct poptOption *table = loop_table;
+    const char *name = PROG;
+    if (sub && !strcmp(sub, "stop")) {
+        table = stop_table;
+        name = PROG " stop";
+    } else if (sub) {
+        fprintf(stderr, PROG ": '%s': not a subcommand (status, stop, run) (try --help)\n", sub);
+        return HEAL_EXIT_USAGE;
+    }
+    loop_block_signals();
+    log_init(PROG);
+    poptContext pc = poptGetContext(name, argc - (sub ? 1 : 0), argv + (sub ? 1 : 0), table, 0);
+    if (!sub)
+        poptSetOtherOptionHelp(pc, "[OPTION...]\n       heal-loop status|stop|run ...");
+    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    struct heal_error err;
+    switch (options_settle(pc, rc, PROG, &err)) {
+    case OPTIONS_USAGE:
+        log_error(NULL, "%s", err.msg);
+        break;
+    case OPTIONS_DONE:
+        status = HEAL_EXIT_OK;
+        break;
+    case OPTIONS_RUN:
+        status = sub ? stop_main() : loop_main(pc);
+        break;
+    }
+    poptFreeContext(pc);
+    free(opt.checks);
+    free(opt.name);
+    free(opt.pid_file);
+    free(opt.metrics);
+    free(opt.cycle);
+    free(opt.max_risk);
+    free(opt.drain_timeout);
+    free(opt.stop_timeout);
+    options_free();
+    return status;
+}
