@@ -1,16 +1,14 @@
 #include "mcp_daemon.h"
 #include "excerpt.h"
+#include "pidfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MCP_PID_FILE_MAX 64
 #define MCP_LOG_TAIL_BYTES 600
 
 bool mcp_daemon_is_loop(pid_t pid)
@@ -43,20 +41,9 @@ bool mcp_daemon_is_loop(pid_t pid)
 
 pid_t mcp_daemon_running(const char *pid_file)
 {
-    char buf[MCP_PID_FILE_MAX];
-    int fd = open(pid_file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *end;
-    long pid = strtol(buf, &end, 10);
-    if (end == buf || pid <= 0 || pid > INT32_MAX || (*end && *end != '\n'))
-        return 0;
-    return mcp_daemon_is_loop((pid_t)pid) ? (pid_t)pid : 0;
+    pid_t pid;
+    /* heal-loop holds its pid file's lock while it runs: the lock says, not the pid. */
+    return pidfile_probe(pid_file, &pid, NULL) == 1 && pid > 0 ? pid : 0;
 }
 
 void mcp_daemon_log_tail(const char *log_file, char *out, size_t size)

@@ -373,10 +373,8 @@ static int plan_cycle(const jv *args, const struct mcp_context *ctx, const char 
         return heal_error_set(err, "apply and monitor exclude each other");
     if (apply && ctx->read_only)
         return heal_error_set(err, "apply is refused: heal-mcp was started with --read-only");
-    if (apply)
-        add(p, "--apply");
-    if (monitor)
-        add(p, "--monitor");
+    /* Explicit either way: heal.json's "apply" must not turn a plain call into a run. */
+    add(p, apply ? "--apply" : monitor ? "--monitor" : "--dry-run");
     add_string(p, args, "name", "--name");
     return 0;
 }

@@ -46,6 +46,7 @@ struct loop {
     struct jsonbuf out;
     struct mcp_lines in;
     bool eof, out_failed;
+    bool stopping; /* every call cancelled; waiting for their programs to end */
 };
 
 static void send_message(void *ctx, jv msg)
@@ -247,7 +248,7 @@ static void call_cancel(void *ctx, jv id)
     log_info(c->plan.program, "cancelled by the client: stopping");
     log_set_trace(NULL);
     if (c->child)
-        spawn_child_stop(c->child);
+        spawn_child_stop(c->child, MCP_CANCEL_GRACE_MS);
     else if (c->daemon > 0)
         kill(c->daemon, SIGTERM); /* it was started for this call alone */
 }
@@ -387,19 +388,19 @@ static int next_wait(const struct loop *l)
     return soonest <= now ? 0 : (int)(soonest - now > 60000 ? 60000 : soonest - now);
 }
 
+/* On a signal, or with nobody left to answer: every call is cancelled. */
 static void stop_everything(struct loop *l)
 {
+    l->stopping = true;
     for (int i = 0; i < MCP_CALLS_MAX; i++) {
         struct call *c = &l->calls[i];
         if (!c->used)
             continue;
-        if (c->child) {
-            struct spawn_result res;
-            spawn_child_finish(c->child, &res); /* kills the group */
-            log_relay(res.err.data, res.err.len);
-            spawn_result_free(&res);
-        }
-        call_free(c);
+        c->cancelled = true;
+        if (c->child)
+            spawn_child_stop(c->child, MCP_CANCEL_GRACE_MS);
+        else
+            call_free(c); /* a daemon being started keeps running: it was asked for */
     }
 }
 
@@ -412,10 +413,17 @@ int mcp_run(const struct mcp_run_config *cfg, struct heal_error *err)
     if (!l.server)
         return heal_error_set(err, "out of memory");
     int rc = 0;
-    while (!signals_stop_requested() && !l.out_failed && (!l.eof || active_calls(&l) > 0)) {
+    for (;;) {
+        if ((signals_stop_requested() || l.out_failed) && !l.stopping) {
+            log_info(NULL, "%s", l.out_failed ? "the client stopped reading" : "stopping on a signal");
+            stop_everything(&l);
+        }
+        if (active_calls(&l) == 0 && (l.eof || l.stopping))
+            break;
+        bool reading = !l.eof && !l.stopping;
         struct pollfd fds[MCP_POLLFDS_MAX];
         int n = 0;
-        if (!l.eof)
+        if (reading)
             fds[n++] = (struct pollfd){.fd = cfg->in_fd, .events = POLLIN};
         for (int i = 0; i < MCP_CALLS_MAX; i++) {
             struct call *c = &l.calls[i];
@@ -428,11 +436,11 @@ int mcp_run(const struct mcp_run_config *cfg, struct heal_error *err)
             rc = heal_error_errno(err, "poll");
             break;
         }
-        if (ready > 0 && !l.eof && fds[0].revents && read_input(&l, err) != 0) {
+        if (ready > 0 && reading && fds[0].revents && read_input(&l, err) != 0) {
             rc = -1;
             break;
         }
-        for (int i = 0; i < MCP_CALLS_MAX && !signals_stop_requested(); i++) {
+        for (int i = 0; i < MCP_CALLS_MAX; i++) {
             struct call *c = &l.calls[i];
             if (!c->used)
                 continue;
@@ -448,9 +456,18 @@ int mcp_run(const struct mcp_run_config *cfg, struct heal_error *err)
             }
         }
     }
-    if (signals_stop_requested())
-        log_info(NULL, "stopping on a signal");
-    stop_everything(&l);
+    /* Only after a failure of our own: whatever still runs is stopped now. */
+    for (int i = 0; i < MCP_CALLS_MAX; i++) {
+        struct call *c = &l.calls[i];
+        if (c->used && c->child) {
+            struct spawn_result res;
+            spawn_child_finish(c->child, &res);
+            c->child = NULL;
+            spawn_result_free(&res);
+        }
+        if (c->used)
+            call_free(c);
+    }
     mcp_lines_free(&l.in);
     jsonbuf_free(&l.out);
     mcp_server_free(l.server);

@@ -30,6 +30,9 @@
 #define MCP_DAEMON_START_MS 10000
 /* How often a started daemon's pid file is looked at. */
 #define MCP_DAEMON_POLL_MS 50
+/* After a cancellation's SIGTERM, how long a program has to stop its own
+ * children (heal-loop drains its stages) before SIGKILL. */
+#define MCP_CANCEL_GRACE_MS 5000
 /* With a progress token: a notification at least this often. */
 #define MCP_PROGRESS_BEAT_MS 5000
 

@@ -56,6 +56,7 @@ struct spawn_child {
     int64_t start_ms;
     int64_t deadline_ms; /* 0: none */
     int64_t kill_ms;     /* when SIGKILL follows the SIGTERM of a timeout */
+    int64_t stop_grace_ms; /* 0: SPAWN_TERM_GRACE_MS; else as spawn_child_stop() asked */
     int64_t exit_ms;
     bool exited; /* seen exiting; still a zombie until spawn_child_finish() */
     bool lost;   /* reaped by someone else: its pid may be reused, never signal it */
@@ -512,7 +513,7 @@ static void check_deadlines(struct spawn_child *c)
     if (!c->exited) {
         if (c->deadline_ms && !c->timed_out && now >= c->deadline_ms) {
             c->timed_out = true;
-            c->kill_ms = now + SPAWN_TERM_GRACE_MS;
+            c->kill_ms = now + (c->stop_grace_ms ? c->stop_grace_ms : SPAWN_TERM_GRACE_MS);
             signal_group(c, SIGTERM);
         }
         if (c->timed_out && !c->killed && now >= c->kill_ms) {
@@ -860,12 +861,13 @@ const char *spawn_child_stdout(const struct spawn_child *c, size_t *len)
     return c->out.data;
 }
 
-void spawn_child_stop(struct spawn_child *c)
+void spawn_child_stop(struct spawn_child *c, int64_t grace_ms)
 {
     if (c->exited || c->timed_out)
         return;
     /* The timeout's path: SIGTERM now, SIGKILL after the grace. */
     c->deadline_ms = clock_mono_ms();
+    c->stop_grace_ms = grace_ms > 0 ? grace_ms : SPAWN_TERM_GRACE_MS;
     check_deadlines(c);
 }
 

@@ -141,9 +141,10 @@ const char *spawn_child_stdout(const struct spawn_child *child, size_t *len);
 
 /*
  * Asks the child's group to stop now, as a timeout would: SIGTERM, then
- * SIGKILL after SPAWN_TERM_GRACE_MS.  Keep servicing it until done.
+ * SIGKILL after grace_ms (0: SPAWN_TERM_GRACE_MS), time for a supervisor
+ * to stop its own children.  Keep servicing it until done.
  */
-void spawn_child_stop(struct spawn_child *child);
+void spawn_child_stop(struct spawn_child *child, int64_t grace_ms);
 
 /*
  * Reaps the child, fills result and frees child.  A child not yet done
