@@ -84,7 +84,7 @@ function report(step, data) {
   console.log(JSON.stringify({ step, ...data }));
 }
 
-// Every tool once, in the order an agent would use them.
+// Every tool but get_healing_status (see status) once, in the order an agent would use them.
 async function everyTool(client) {
   const { list, validators } = await tools(client);
   const names = list.map(t => t.name).sort();
@@ -144,10 +144,6 @@ async function everyTool(client) {
     progress: cycleProgress.map(p => p.progress),
   });
 
-  const status = await call(client, validators, 'get_healing_status');
-  expect(Array.isArray(status.targets), 'get_healing_status: no targets');
-  report('get_healing_status', { trace: status.trace, targets: status.targets.map(t => t.target) });
-
   for (const [start, stop] of [['start_health_monitoring', 'stop_health_monitoring'],
     ['start_healing_loop', 'stop_healing_loop']]) {
     const first = await call(client, validators, start);
@@ -159,6 +155,19 @@ async function everyTool(client) {
     expect(stopped.stopped && !none.stopped, `${stop}: stopped ${stopped.stopped}, then ${none.stopped}`);
     report(start, { pid: first.pid, again: again.pid, mode: first.mode, pid_file: first.pid_file });
   }
+}
+
+// What heal-loop status reports, after one cycle has seen the failing check.
+async function status(client) {
+  const { validators } = await tools(client);
+  await call(client, validators, 'trigger_healing_session', { monitor: true });
+  const byTarget = await call(client, validators, 'get_healing_status');
+  const byUnit = await call(client, validators, 'get_healing_status', { by: 'unit' });
+  expect(Array.isArray(byTarget.targets) && Array.isArray(byTarget.loops), 'no targets or loops');
+  report('get_healing_status', {
+    trace: byTarget.trace, targets: byTarget.targets.map(t => t.target),
+    statuses: byTarget.targets.map(t => t.status), by_unit: byUnit.targets,
+  });
 }
 
 // A long call cancelled after its first progress notification; then the
@@ -187,7 +196,7 @@ async function cancel(client) {
   });
 }
 
-const scenarios = { 'every-tool': everyTool, cancel };
+const scenarios = { 'every-tool': everyTool, status, cancel };
 const scenario = scenarios[process.argv[2]];
 if (!scenario) {
   console.error(`client.mjs: unknown scenario '${process.argv[2]}'`);
