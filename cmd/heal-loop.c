@@ -88,8 +88,9 @@ static void show(const char *s)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
 }
 
-/* A daemon at a terminal: one line per change worth a person's eye. */
-static void print_live(const jv *rec)
+/* A daemon at a terminal: one line per change worth a person's eye.
+ * prev is the target's status before this record (NULL: first sight). */
+static void print_live(const jv *rec, const char *prev)
 {
     const char *target = record_string_borrow(rec, "target");
     char when[16];
@@ -97,10 +98,8 @@ static void print_live(const jv *rec)
     struct tm tm;
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&now, &tm));
     if (record_is_type(rec, "check")) {
-        jv changed = jv_object_get(jv_copy(*rec), jv_string("changed"));
-        bool show_it = jv_get_kind(changed) == JV_KIND_TRUE;
-        jv_free(changed);
-        if (!show_it)
+        const char *status = record_string_borrow(rec, "status");
+        if (prev && status && !strcmp(prev, status))
             return;
         printf("%s  %-8s  ", when, record_string_borrow(rec, "status"));
         show(target);
@@ -128,11 +127,15 @@ static void print_live(const jv *rec)
 static void on_record(void *ctx, const char *line, size_t len, jv rec)
 {
     struct ctx *c = ctx;
+    if (c->text && !c->once) {
+        const char *target = record_string_borrow(&rec, "target");
+        jv known = jv_object_get(jv_copy(c->tally.targets), jv_string(target ? target : ""));
+        print_live(&rec, record_string_borrow(&known, "status"));
+        jv_free(known);
+    }
     loop_tally_record(&c->tally, &rec);
     if (!c->text)
         put_line(c, line, len);
-    else if (!c->once)
-        print_live(&rec);
     jv_free(rec);
 }
 
@@ -262,7 +265,7 @@ static int loop_main(poptContext pc)
         log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
         return HEAL_EXIT_USAGE;
     }
-    if (opt.workers && (opt.workers < 1 || opt.workers > LOOP_WORKERS_MAX)) {
+    if (opt.workers != -1 && (opt.workers < 1 || opt.workers > LOOP_WORKERS_MAX)) {
         log_error("--workers", "must be 1 to %d", LOOP_WORKERS_MAX);
         return HEAL_EXIT_USAGE;
     }
@@ -348,7 +351,7 @@ static int loop_main(poptContext pc)
             .stage_args = sa.argv,
             .check_args = check_args,
             .heal_soft = policy.heal_soft,
-            .workers = opt.workers ? opt.workers : policy.max_concurrent_heals,
+            .workers = opt.workers != -1 ? opt.workers : policy.max_concurrent_heals,
             .max_risk = risk,
             .drain_ms = drain_ms,
             .tick_ms = opt.once ? 0
@@ -511,6 +514,7 @@ int main(int argc, const char **argv)
         fprintf(stderr, PROG ": '%s': not a subcommand (status, stop, run) (try --help)\n", sub);
         return HEAL_EXIT_USAGE;
     }
+    opt.workers = -1; /* unset: heal.json decides */
     loop_block_signals();
     log_init(PROG);
     poptContext pc = poptGetContext(name, argc - (sub ? 1 : 0), argv + (sub ? 1 : 0), table, 0);

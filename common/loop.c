@@ -165,7 +165,8 @@ static void emit_event(struct loop *l, const char *name, const struct stage *s, 
 
 static int stage_start(struct loop *l, struct stage *s, struct heal_error *err)
 {
-    struct spawn_options opt = {.argv = s->argv, .env = SPAWN_ENV_INHERIT};
+    struct spawn_options opt = {
+        .argv = s->argv, .env = SPAWN_ENV_INHERIT, .death_signal = SIGTERM};
     struct spawn_attached child;
     if (spawn_attach(&opt, s->in_fd, s->out_fd, &child, err) != 0)
         return -1;
@@ -704,6 +705,10 @@ static void start_drain(struct loop *l, enum loop_end end)
     /* The first stage finishes the record in hand and ends; the rest follow
      * as their input ends.  A stage waiting for a restart is not started. */
     stage_signal(&l->stages[0], SIGTERM);
+    /* heal-apply finishes the remedy in hand (and journals it) but stops
+     * waiting to verify or back off: a drain should not take minutes. */
+    for (int i = 0; i < l->nworkers; i++)
+        stage_signal(&l->workers[i].st, SIGTERM);
     for (int i = 0; i < l->nstages; i++)
         l->stages[i].restart_at_ms = 0;
     for (int i = 0; i < l->nworkers; i++)

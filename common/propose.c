@@ -62,11 +62,28 @@ struct candidate {
     size_t order;
 };
 
+/* How closely a remedy was aimed at the signature: a glob naming it
+ * exactly beats a wildcard, a longer literal prefix a shorter one, and a
+ * glob beats a remedy taken only because the catalog suggested it. */
+static size_t specificity(const struct candidate *c)
+{
+    if (!c->glob)
+        return 0;
+    size_t literal = strcspn(c->glob, "*?[");
+    return c->glob[literal] ? 1 + literal : 1 + PLAYBOOK_ID_MAX + literal;
+}
+
+/* Best score first; on a tie, the remedy aimed most closely at the
+ * signature (an operator's exact entry over a built-in wildcard), then
+ * playbook order. */
 static int by_score(const void *a, const void *b)
 {
     const struct candidate *x = a, *y = b;
     if (x->score != y->score)
         return x->score > y->score ? -1 : 1;
+    size_t sx = specificity(x), sy = specificity(y);
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -79,6 +80,8 @@ struct spawn_plan {
     int err_fd;
     int status_fd;
     int close_max;
+    int death_signal;
+    pid_t parent;
 };
 
 static const char *const spawn_stage_names[] = {
@@ -341,6 +344,13 @@ static _Noreturn void child_exec(const struct spawn_plan *plan)
     /* Its own group, so a timeout can stop everything the child started. */
     if (setpgid(0, 0) < 0)
         child_fail(status_fd, SPAWN_STAGE_SETUP, errno);
+    if (plan->death_signal) {
+        if (prctl(PR_SET_PDEATHSIG, plan->death_signal) < 0)
+            child_fail(status_fd, SPAWN_STAGE_SETUP, errno);
+        /* The parent may have died before the prctl: then no signal comes. */
+        if (getppid() != plan->parent)
+            _exit(127);
+    }
     int in_fd = plan->in_fd;
     if (in_fd < 0) {
         /* Without O_CLOEXEC: if fd 0 was free this already is stdin. */
@@ -633,6 +643,8 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
         .err_fd = errfd,
         .status_fd = status_pipe[1],
         .close_max = close_loop_limit(),
+        .death_signal = opt->death_signal,
+        .parent = getpid(),
     };
     sigset_t all, old;
     sigfillset(&all);

@@ -75,6 +75,8 @@ struct spawn_options {
     const char *const *env_keep;  /* SCRUB only: NULL-terminated names, copied if set */
     const char *const *env_extra; /* NULL-terminated NAME=VALUE, set in either mode,
                                      replacing a variable of the same name */
+    int death_signal; /* 0, or the signal the child gets if we die (PR_SET_PDEATHSIG),
+                         so a supervisor killed with SIGKILL leaves no stage behind */
 };
 
 struct spawn_output {

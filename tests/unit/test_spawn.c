@@ -441,6 +441,77 @@ static void test_concurrent(void)
           CONCURRENT_CHILDREN, (long long)took);
 }
 
+/* spawn_attach: a pipeline stage on the caller's pipe, and death_signal. */
+static void test_attach(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0, "a pipe for the stage");
+    const char *argv[] = {"sh", "-c", "echo stage out; exit 3", NULL};
+    struct spawn_options opt = {.argv = argv};
+    struct spawn_attached child;
+    struct heal_error err;
+    CHECK(spawn_attach(&opt, -1, fds[1], &child, &err) == 0 && child.pid > 0,
+          "an attached child starts");
+    close(fds[1]);
+    char buf[64] = "";
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    CHECK(n == 10 && memcmp(buf, "stage out\n", 10) == 0, "it writes to the caller's fd");
+    int status;
+    CHECK(waitpid(child.pid, &status, 0) == child.pid && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 3,
+          "the caller reaps it with its status");
+    if (child.pidfd >= 0)
+        close(child.pidfd);
+    close(fds[0]);
+
+    const char *missing[] = {"/nonexistent/heal-stage", NULL};
+    opt.argv = missing;
+    CHECK(spawn_attach(&opt, -1, STDOUT_FILENO, &child, &err) == -1 &&
+              strstr(err.msg, "/nonexistent/heal-stage") && child.pid == -1,
+          "a program that cannot run is an error naming it, with nothing to reap");
+
+    /* A middle process starts a sleeper with death_signal and dies: the
+     * sleeper must not outlive it. */
+    int pidpipe[2];
+    CHECK(pipe(pidpipe) == 0, "a pipe for the grandchild's pid");
+    pid_t middle = fork();
+    if (middle == 0) {
+        const char *sleeper[] = {"sleep", "30", NULL};
+        struct spawn_options o = {.argv = sleeper, .death_signal = SIGKILL};
+        struct spawn_attached c;
+        struct heal_error e;
+        if (spawn_attach(&o, -1, STDOUT_FILENO, &c, &e) != 0)
+            _exit(1);
+        if (write(pidpipe[1], &c.pid, sizeof c.pid) != (ssize_t)sizeof c.pid)
+            _exit(1);
+        _exit(0);
+    }
+    close(pidpipe[1]);
+    pid_t grandchild = 0;
+    CHECK(read(pidpipe[0], &grandchild, sizeof grandchild) == (ssize_t)sizeof grandchild,
+          "the middle process started the sleeper");
+    close(pidpipe[0]);
+    waitpid(middle, NULL, 0);
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; i++) {
+        char path[64], state = 0;
+        snprintf(path, sizeof path, "/proc/%ld/stat", (long)grandchild);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            gone = true;
+            break;
+        }
+        /* An orphan reparented to init may linger as a zombie a moment. */
+        gone = fscanf(f, "%*d %*s %c", &state) == 1 && state == 'Z';
+        fclose(f);
+        if (!gone)
+            usleep(10000);
+    }
+    CHECK(gone, "with death_signal, a child does not outlive the process that started it");
+    if (!gone)
+        kill(grandchild, SIGKILL);
+}
+
 int main(void)
 {
     test_exit_codes();
@@ -452,5 +523,6 @@ int main(void)
     test_child_setup();
     test_no_leaks();
     test_concurrent();
+    test_attach();
     return unit_done();
 }

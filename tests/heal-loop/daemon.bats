@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# heal-loop as a daemon: the streaming pipeline under supervision, with a
+# real nginx (Debian's) on 127.0.0.1 that gets killed and healed.
+
+load ../lib/common
+load lib
+
+setup() {
+    heal_setup
+}
+
+teardown() {
+    heal_teardown
+    stop_nginx
+}
+
+# web_check: an http check of nginx, every second, HARD at once, whose
+# start command is the daemonising script; and the remedy that runs it.
+web_check() {
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    jq -cn --arg url "http://127.0.0.1:$PORT/ok" --arg start "$HEAL_SCRATCH/start-nginx" \
+        '{name: "web", kind: "http", url: $url, interval: "1s", retry_interval: "1s",
+          max_attempts: 1, timeout: "2s", labels: {start_command: $start}}' \
+        >"$HEAL_CONFIG_DIR/checks.d/web.json"
+    remedy '{"id": "nginx.start", "title": "Start nginx with its start command",
+             "argv": ["{start_command}"],
+             "params": {"start_command": {"source": "label:start_command",
+                                          "pattern": "^/[A-Za-z0-9_./-]+$"}},
+             "applies_to": ["network.curl-connect-failed", "network.connection-refused"]}'
+}
+
+# loop_records: what the daemon has written so far.
+loop_records() {
+    cat "$HEAL_SCRATCH/bg/loop.out"
+}
+
+has_record() { # JQ-FILTER: true once a record matches
+    loop_records | jq -e -s "any(.[]; $1)" >/dev/null 2>&1
+}
+
+pids_of() { # PATTERN: pids of heal stages under this test's state dir
+    pgrep -f -- "$1.*--state-dir $HEAL_STATE_DIR" || true
+}
+
+@test "nginx is killed; heal-loop restarts it through a playbook remedy and the check is OK again" {
+    start_nginx
+    web_check
+    start_bg loop heal-loop --apply --format=json
+    wait_for has_record '.type == "check" and .target == "web" and .status == "ok"'
+    old=$(<"$NGINX_PID_FILE")
+    kill_nginx
+    wait_for -t 20 has_record '.type == "outcome" and .remedy == "nginx.start" and .result == "healed"'
+    # A new nginx answers, and a later check record says so.
+    curl -sf "http://127.0.0.1:$PORT/ok"
+    [ "$(<"$NGINX_PID_FILE")" != "$old" ]
+    n=$(loop_records | jq -s 'map(.type == "outcome") | index(true)')
+    wait_for has_record ".type == \"check\" and .status == \"ok\" and (input_line_number > $n)" ||
+        loop_records | jq -e -s --argjson n "$n" '.[$n:] | any(.type == "check" and .status == "ok")'
+    stop_bg loop
+    assert_equal "$bg_status" 0
+    assert_valid_records "$HEAL_SCRATCH/bg/loop.out"
+}
+
+@test "a stage killed with kill -9 is restarted, an event says so, and healing goes on" {
+    start_nginx
+    web_check
+    start_bg loop heal-loop --apply --format=json
+    wait_for has_record '.type == "check" and .status == "ok"'
+    for stage in heal-analyze heal-propose heal-check; do
+        pid=$(pids_of "$stage --")
+        [ -n "$pid" ] || fail "no $stage running"
+        kill -KILL $pid
+        wait_for -t 20 has_record ".type == \"event\" and .event == \"stage.restarted\" and .stage == \"$stage\""
+    done
+    kill -KILL $(pids_of "heal-apply --") # every worker
+    wait_for -t 20 has_record '.type == "event" and .event == "stage.restarted" and (.stage | startswith("heal-apply"))'
+    has_record '.type == "event" and .event == "stage.exited" and .stage == "heal-analyze" and .signal == 9'
+    # Still healing.
+    wait_for -t 20 bash -c "[ \$(pgrep -fc -- 'heal-apply --.*--state-dir $HEAL_STATE_DIR') -eq 4 ]"
+    kill_nginx
+    wait_for -t 30 has_record '.type == "outcome" and .result == "healed"'
+    curl -sf "http://127.0.0.1:$PORT/ok"
+    stop_bg loop
+    assert_equal "$bg_status" 0
+}
+
+@test "one daemon per pid file; heal-loop stop drains it and removes the pid file" {
+    exec_check db 0 "OK: fine"
+    start_bg loop heal-loop --format=json
+    wait_for test -s "$HEAL_STATE_DIR/heal-loop.pid"
+    assert_equal "$(<"$HEAL_STATE_DIR/heal-loop.pid")" "$(bg_pid loop)"
+    run --separate-stderr heal-loop --format=json
+    assert_equal "$status" 3
+    use_stderr
+    assert_output "heal-loop: $HEAL_STATE_DIR/heal-loop.pid: already running as pid $(bg_pid loop)"
+    run --separate-stderr heal-loop stop
+    assert_success
+    assert_file_not_exists "$HEAL_STATE_DIR/heal-loop.pid"
+    heal_pid_alive "$(bg_pid loop)" && fail "heal-loop still runs"
+    [ -z "$(pids_of heal-)" ] || fail "stages left behind: $(pids_of heal-)"
+    run --separate-stderr heal-loop stop
+    assert_equal "$status" 1
+    use_stderr
+    assert_output --partial 'no heal-loop is running'
+}
+
+@test "a stale pid file from a killed daemon does not stop the next one" {
+    exec_check db 0 "OK: fine"
+    start_bg loop heal-loop --format=json --pid-file "$HEAL_SCRATCH/x.pid"
+    wait_for test -s "$HEAL_SCRATCH/x.pid"
+    kill -KILL "$(bg_pid loop)"
+    # The stages get SIGTERM when their parent dies (PR_SET_PDEATHSIG).
+    wait_for bash -c "! pgrep -f -- 'heal-[a-z]* --.*--state-dir $HEAL_STATE_DIR' >/dev/null"
+    assert_file_exists "$HEAL_SCRATCH/x.pid"
+    stop_bg loop
+    start_bg loop2 heal-loop --format=json --pid-file "$HEAL_SCRATCH/x.pid"
+    wait_for bash -c "[ \"\$(cat '$HEAL_SCRATCH/x.pid')\" = $(bg_pid loop2) ]"
+    run heal-loop stop --pid-file "$HEAL_SCRATCH/x.pid"
+    assert_success
+}
+
+@test "SIGTERM drains: every stage ends and the exit is clean" {
+    exec_check web 2 "connect to address 127.0.0.1 and port 9: Connection refused"
+    start_bg loop heal-loop --format=json
+    wait_for has_record '.type == "outcome"'
+    stop_bg loop
+    assert_equal "$bg_status" 0
+    [ -z "$(pids_of heal-)" ] || fail "stages left behind"
+    # Nothing half-written.
+    assert_valid_records "$HEAL_SCRATCH/bg/loop.out"
+}
+
+@test "SIGHUP reads the configuration again: a new check runs" {
+    exec_check db 0 "OK: fine"
+    start_bg loop heal-loop --format=json
+    wait_for has_record '.type == "check" and .target == "db"'
+    exec_check cache 0 "OK: cache fine"
+    kill -HUP "$(bg_pid loop)"
+    wait_for has_record '.type == "check" and .target == "cache"'
+    heal_pid_alive "$(bg_pid loop)"
+    stop_bg loop
+    assert_equal "$bg_status" 0
+}
+
+@test "the status file and the metrics are written every cycle" {
+    exec_check web 2 "connect to address 127.0.0.1 and port 9: Connection refused"
+    exec_check db 0 "OK: fine"
+    start_bg loop heal-loop --format=json --cycle 1s --metrics "$HEAL_SCRATCH/heal.prom"
+    wait_for test -s "$HEAL_SCRATCH/heal.prom"
+    wait_for grep -q 'heal_check_status{check="web"} 2' "$HEAL_SCRATCH/heal.prom"
+    run cat "$HEAL_SCRATCH/heal.prom"
+    assert_line 'heal_check_status{check="db"} 0'
+    assert_line '# TYPE heal_outcomes_total counter'
+    assert_line --regexp '^heal_build_info\{version="[0-9.]+",mode="dry-run"\} 1$'
+    # Exposition format: every sample line is NAME{LABELS} VALUE, every family typed once.
+    run bash -c "grep -v '^#' '$HEAL_SCRATCH/heal.prom' | grep -Ev '^[a-z_]+(\{([a-z_]+=\"([^\"\\\\]|\\\\.)*\",?)*\})? [-+0-9.eNaInf]+$'"
+    assert_output ''
+    run bash -c "grep '^# TYPE' '$HEAL_SCRATCH/heal.prom' | awk '{print \$3}' | sort | uniq -d"
+    assert_output ''
+    run jq -c '[.targets.web.status, .targets.db.status, .mode, .healthy]' \
+        "$HEAL_STATE_DIR/loop/status.json"
+    assert_output '["critical","ok","dry-run",false]'
+    # A cycle summary goes out too.
+    wait_for has_record '.type == "event" and .event == "cycle.summary"'
+    stop_bg loop
+}
+
+@test "sd_notify: READY, WATCHDOG and STOPPING reach \$NOTIFY_SOCKET" {
+    exec_check db 0 "OK: fine"
+    sock=$HEAL_SCRATCH/notify.sock
+    start_bg listener "$HEAL_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+        out.flush()
+' "$sock" "$HEAL_SCRATCH/notified"
+    wait_for test -S "$sock"
+    NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 start_bg loop heal-loop --format=json
+    wait_for grep -q '^READY=1' "$HEAL_SCRATCH/notified"
+    wait_for grep -q '^WATCHDOG=1' "$HEAL_SCRATCH/notified"
+    stop_bg loop
+    wait_for grep -q '^STOPPING=1' "$HEAL_SCRATCH/notified"
+}
+
+@test "a WATCHDOG_PID naming another process means no pings" {
+    exec_check db 0 "OK: fine"
+    sock=$HEAL_SCRATCH/notify.sock
+    start_bg listener "$HEAL_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+        out.flush()
+' "$sock" "$HEAL_SCRATCH/notified"
+    wait_for test -S "$sock"
+    NOTIFY_SOCKET=$sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 start_bg loop heal-loop --format=json
+    wait_for grep -q '^READY=1' "$HEAL_SCRATCH/notified"
+    sleep 0.6
+    run grep -c '^WATCHDOG=1' "$HEAL_SCRATCH/notified"
+    assert_output 0
+    stop_bg loop
+}
+
+@test "heal.json's max_concurrent_heals sets how many heal-apply workers run" {
+    exec_check db 0 "OK: fine"
+    echo '{"max_concurrent_heals": 2}' >"$HEAL_CONFIG_DIR/heal.json"
+    start_bg loop heal-loop --format=json
+    wait_for has_record '.type == "check"'
+    run pgrep -fc -- "heal-apply --.*--state-dir $HEAL_STATE_DIR"
+    assert_output 2
+    stop_bg loop
+}
+
+@test "at a terminal's format the daemon prints changes as they happen" {
+    exec_check web 2 "connect to address 127.0.0.1 and port 9: Connection refused"
+    start_bg loop heal-loop --format=text
+    wait_for grep -q 'critical  web' "$HEAL_SCRATCH/bg/loop.out"
+    wait_for grep -q 'diagnose  web  network.connection-refused' "$HEAL_SCRATCH/bg/loop.out"
+    stop_bg loop
+}
