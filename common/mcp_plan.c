@@ -185,9 +185,9 @@ static int plan_check(const jv *args, const struct mcp_context *ctx, const char 
                 if (!jv_string_length_bytes(jv_copy(key)) || strchr(jv_string_value(key), '='))
                     rc = heal_error_set(err, "labels: '%s' is not a label name",
                                         jv_string_value(key));
-                p->args = jv_array_append(p->args, jv_string_fmt("--label=%s=%s",
-                                                                 jv_string_value(key),
-                                                                 jv_string_value(value)));
+                p->args =
+                    jv_array_append(p->args, jv_string_fmt("--label=%s=%s", jv_string_value(key),
+                                                           jv_string_value(value)));
                 jv_free(key);
                 jv_free(value);
             }
@@ -200,8 +200,7 @@ static int plan_check(const jv *args, const struct mcp_context *ctx, const char 
     return rc;
 }
 
-static jv finish_check(const struct mcp_plan *p, const struct spawn_result *res,
-                       const char *trace)
+static jv finish_check(const struct mcp_plan *p, const struct spawn_result *res, const char *trace)
 {
     unsigned bad = 0;
     jv checks = of_type(records_of(&res->out, &bad), "check");
@@ -228,8 +227,7 @@ static jv finish_check(const struct mcp_plan *p, const struct spawn_result *res,
         cnt = jv_object_set(cnt, jv_string(status_names[k]), jv_number(counts[k]));
     char summary[MCP_SUMMARY_MAX];
     snprintf(summary, sizeof summary, "%s: %d check%s, %d ok, %d warning, %d critical, %d unknown",
-             status_names[worst], n, n == 1 ? "" : "s", counts[0], counts[1], counts[2],
-             counts[3]);
+             status_names[worst], n, n == 1 ? "" : "s", counts[0], counts[1], counts[2], counts[3]);
     jv s = with_trace(jv_object(), trace);
     s = jv_object_set(s, jv_string("status"), jv_string(status_names[worst]));
     s = jv_object_set(s, jv_string("counts"), cnt);
@@ -331,8 +329,7 @@ static int plan_apply(const jv *args, const struct mcp_context *ctx, const char 
     return records_input(p, get(args, "proposals"), err);
 }
 
-static jv finish_apply(const struct mcp_plan *p, const struct spawn_result *res,
-                       const char *trace)
+static jv finish_apply(const struct mcp_plan *p, const struct spawn_result *res, const char *trace)
 {
     jv outcomes = jv_null();
     jv s = finish_stage(p, res, trace, "outcome", "outcomes", &outcomes);
@@ -379,8 +376,7 @@ static int plan_cycle(const jv *args, const struct mcp_context *ctx, const char 
     return 0;
 }
 
-static jv finish_cycle(const struct mcp_plan *p, const struct spawn_result *res,
-                       const char *trace)
+static jv finish_cycle(const struct mcp_plan *p, const struct spawn_result *res, const char *trace)
 {
     unsigned bad = 0;
     /* 0 healthy, 1 problems remain: both are answers; 3 a stage failed. */
@@ -423,8 +419,7 @@ static int plan_status(const jv *args, const struct mcp_context *ctx, const char
     return 0;
 }
 
-static jv finish_status(const struct mcp_plan *p, const struct spawn_result *res,
-                        const char *trace)
+static jv finish_status(const struct mcp_plan *p, const struct spawn_result *res, const char *trace)
 {
     if (!ran(res, HEAL_EXIT_UNHEALTHY))
         return failure(p, res);
@@ -501,8 +496,7 @@ static int plan_stop(const struct mcp_context *ctx, const char *mode, const char
     return 0;
 }
 
-static jv finish_stop(const struct mcp_plan *p, const struct spawn_result *res,
-                      const char *trace)
+static jv finish_stop(const struct mcp_plan *p, const struct spawn_result *res, const char *trace)
 {
     /* heal-loop stop: 0 it stopped, 1 none was running. */
     if (!ran(res, 1))

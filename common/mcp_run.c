@@ -192,8 +192,7 @@ static int start_daemon(struct loop *l, struct call *c, struct heal_error *err)
     struct spawn_options o = {.argv = argv, .env = SPAWN_ENV_INHERIT, .env_extra = extra};
     if (spawn_daemon(&o, c->plan.log_file, &c->daemon, err) != 0)
         return -1;
-    log_info(c->plan.program, "started as pid %d, output to %s", (int)c->daemon,
-             c->plan.log_file);
+    log_info(c->plan.program, "started as pid %d, output to %s", (int)c->daemon, c->plan.log_file);
     c->deadline_ms = clock_mono_ms() + MCP_DAEMON_START_MS;
     return 0;
 }
@@ -316,13 +315,15 @@ static void daemon_wait(struct loop *l, struct call *c)
     char tail[400];
     if (!mcp_daemon_is_loop(c->daemon)) {
         mcp_daemon_log_tail(c->plan.log_file, tail, sizeof tail);
-        call_answer(l, c, mcp_result_error("heal-loop exited as it started: %s (see %s)", tail,
-                                           c->plan.log_file));
+        call_answer(l, c,
+                    mcp_result_error("heal-loop exited as it started: %s (see %s)", tail,
+                                     c->plan.log_file));
     } else if (clock_mono_ms() >= c->deadline_ms) {
-        call_answer(l, c, mcp_result_error("heal-loop runs as pid %d but wrote no pid file %s "
-                                           "within %d s; see %s",
-                                           (int)c->daemon, c->plan.pid_file,
-                                           MCP_DAEMON_START_MS / 1000, c->plan.log_file));
+        call_answer(l, c,
+                    mcp_result_error("heal-loop runs as pid %d but wrote no pid file %s "
+                                     "within %d s; see %s",
+                                     (int)c->daemon, c->plan.pid_file, MCP_DAEMON_START_MS / 1000,
+                                     c->plan.log_file));
     }
 }
 
@@ -415,7 +416,8 @@ int mcp_run(const struct mcp_run_config *cfg, struct heal_error *err)
     int rc = 0;
     for (;;) {
         if ((signals_stop_requested() || l.out_failed) && !l.stopping) {
-            log_info(NULL, "%s", l.out_failed ? "the client stopped reading" : "stopping on a signal");
+            log_info(NULL, "%s",
+                     l.out_failed ? "the client stopped reading" : "stopping on a signal");
             stop_everything(&l);
         }
         if (active_calls(&l) == 0 && (l.eof || l.stopping))

@@ -9,12 +9,12 @@
 #define MCP_SCHEMA_DEPTH_MAX 32
 #define MCP_SCHEMA_PATH_MAX 200
 
-static const char *const annotations[] = {"title", "description", "default", "examples",
-                                          "$schema", NULL};
+static const char *const annotations[] = {"title",    "description", "default",
+                                          "examples", "$schema",     NULL};
 static const char *const keywords[] = {
-    "type",      "enum",      "const",    "properties", "required", "additionalProperties",
-    "items",     "minItems",  "maxItems", "minLength",  "maxLength", "minimum",
-    "maximum",   NULL};
+    "type",    "enum",     "const",    "properties", "required",  "additionalProperties",
+    "items",   "minItems", "maxItems", "minLength",  "maxLength", "minimum",
+    "maximum", NULL};
 
 static bool listed(const char *const *list, const char *s)
 {
@@ -135,9 +135,9 @@ static int check_bounds(const jv *schema, const jv *v, const char *path, struct 
         jv_kind kind;
         bool is_max;
     } bounds[] = {
-        {"minimum", JV_KIND_NUMBER, false}, {"maximum", JV_KIND_NUMBER, true},
+        {"minimum", JV_KIND_NUMBER, false},   {"maximum", JV_KIND_NUMBER, true},
         {"minLength", JV_KIND_STRING, false}, {"maxLength", JV_KIND_STRING, true},
-        {"minItems", JV_KIND_ARRAY, false}, {"maxItems", JV_KIND_ARRAY, true},
+        {"minItems", JV_KIND_ARRAY, false},   {"maxItems", JV_KIND_ARRAY, true},
     };
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
         if (jv_get_kind(*v) != bounds[i].kind)
@@ -149,9 +149,10 @@ static int check_bounds(const jv *schema, const jv *v, const char *path, struct 
         }
         double limit = jv_number_value(b);
         jv_free(b);
-        double have = bounds[i].kind == JV_KIND_NUMBER   ? jv_number_value(*v)
-                      : bounds[i].kind == JV_KIND_STRING ? (double)jv_string_length_bytes(jv_copy(*v))
-                                                         : (double)jv_array_length(jv_copy(*v));
+        double have = bounds[i].kind == JV_KIND_NUMBER ? jv_number_value(*v)
+                      : bounds[i].kind == JV_KIND_STRING
+                          ? (double)jv_string_length_bytes(jv_copy(*v))
+                          : (double)jv_array_length(jv_copy(*v));
         if (bounds[i].is_max ? have > limit : have < limit)
             return heal_error_set(err, "%s: %s is %g", path, bounds[i].name, limit);
     }
@@ -221,8 +222,7 @@ static int check_items(const jv *schema, const jv *v, const char *path, int dept
     return rc;
 }
 
-static int check(const jv *schema, const jv *v, const char *path, int depth,
-                 struct heal_error *err)
+static int check(const jv *schema, const jv *v, const char *path, int depth, struct heal_error *err)
 {
     if (depth > MCP_SCHEMA_DEPTH_MAX)
         return heal_error_set(err, "%s: nested too deep", path);

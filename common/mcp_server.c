@@ -8,18 +8,19 @@
 
 #define MCP_SERVER_NAME "heal-mcp"
 #define MCP_SERVER_TITLE "heal"
-#define MCP_SERVER_DESCRIPTION                                                                    \
-    "Checks, diagnoses and heals this host with the heal toolkit: the same programs, "            \
+#define MCP_SERVER_DESCRIPTION                                                                     \
+    "Checks, diagnoses and heals this host with the heal toolkit: the same programs, "             \
     "playbook, policy, locks and journal as at a terminal."
-#define MCP_INSTRUCTIONS                                                                          \
-    "Ask whether things are healthy with perform_health_check, why a check fails with "           \
-    "analyze_failure (pass the check record), what could fix it with propose_fix (pass the "      \
+#define MCP_INSTRUCTIONS                                                                           \
+    "Ask whether things are healthy with perform_health_check, why a check fails with "            \
+    "analyze_failure (pass the check record), what could fix it with propose_fix (pass the "       \
     "diagnoses), and fix it with apply_fix (pass the proposals; a dry run unless apply is true). " \
-    "trigger_healing_session runs all four at once; get_healing_status reports history and the "  \
+    "trigger_healing_session runs all four at once; get_healing_status reports history and the "   \
     "running heal-loop daemons."
 #define MCP_METHOD_MAX 64 /* of an unknown method, quoted back */
 
-static const char *const protocol_versions[] = MCP_PROTOCOL_VERSIONS;
+/* Newest first: a client asking for another version is answered with the first. */
+static const char *const protocol_versions[] = {"2025-11-25", "2025-06-18", NULL};
 
 struct mcp_server {
     const struct mcp_tools *tools;
@@ -91,7 +92,7 @@ static void initialize(struct mcp_server *s, const struct mcp_message *m)
     jv info = jv_object_set(jv_object(), jv_string("name"), jv_string(MCP_SERVER_NAME));
     info = jv_object_set(info, jv_string("title"), jv_string(MCP_SERVER_TITLE));
     info = jv_object_set(info, jv_string("version"), jv_string(HEAL_VERSION));
-    if (!strcmp(s->version, "2025-11-25"))
+    if (s->version == protocol_versions[0]) /* description is new in 2025-11-25 */
         info = jv_object_set(info, jv_string("description"), jv_string(MCP_SERVER_DESCRIPTION));
     jv tools = jv_object_set(jv_object(), jv_string("listChanged"), jv_false());
     jv caps = jv_object_set(jv_object(), jv_string("tools"), tools);
@@ -221,7 +222,7 @@ void mcp_server_line(struct mcp_server *s, const char *line, size_t len)
 void mcp_server_line_too_long(struct mcp_server *s, size_t len)
 {
     char msg[MCP_ERROR_MESSAGE_MAX];
-    snprintf(msg, sizeof msg, "Invalid Request: message of %zu bytes is over the limit of %d",
-             len, MCP_LINE_MAX);
+    snprintf(msg, sizeof msg, "Invalid Request: message of %zu bytes is over the limit of %d", len,
+             MCP_LINE_MAX);
     fail(s, jv_null(), MCP_INVALID_REQUEST, msg);
 }

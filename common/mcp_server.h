@@ -8,7 +8,9 @@
  * itself: messages leave through the send callback.  Before initialize,
  * only ping is served and every other request gets an error at once, so
  * a client that probes with a newer protocol (server/discover) falls back
- * without waiting; notifications are never answered.
+ * without waiting; notifications are never answered.  Protocol revisions
+ * 2025-11-25 and 2025-06-18 are spoken; a client asking for another is
+ * answered with 2025-11-25 and decides whether it can use it.
  *
  * jv ownership: callbacks consume the jv they are given.
  */
@@ -20,10 +22,6 @@
 #include <jv.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-/* Newest first: a client asking for another version is answered with the first. */
-#define MCP_PROTOCOL_LATEST "2025-11-25"
-#define MCP_PROTOCOL_VERSIONS {MCP_PROTOCOL_LATEST, "2025-06-18", NULL}
 
 struct mcp_server_ops {
     /* Writes one message to the client. */

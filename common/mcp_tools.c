@@ -41,7 +41,8 @@ static jv honest_annotations(jv def)
 static int check_def(jv def, int i, struct heal_error *err)
 {
     int rc = 0;
-    jv name = field(&def, "name"), in = field(&def, "inputSchema"), out = field(&def, "outputSchema");
+    jv name = field(&def, "name"), in = field(&def, "inputSchema"),
+       out = field(&def, "outputSchema");
     if (jv_get_kind(name) != JV_KIND_STRING)
         rc = heal_error_set(err, "%s: tool %d: no name", MCP_TOOLS_FILE, i);
     else if (jv_get_kind(in) != JV_KIND_OBJECT || jv_get_kind(out) != JV_KIND_OBJECT)

@@ -14,8 +14,7 @@ int progpath_find(const char *name, char out[PATH_MAX])
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
-            if (snprintf(out, PATH_MAX, "%s/%s", self, name) < PATH_MAX &&
-                access(out, X_OK) == 0)
+            if (snprintf(out, PATH_MAX, "%s/%s", self, name) < PATH_MAX && access(out, X_OK) == 0)
                 return 0;
         }
     }

@@ -593,6 +593,48 @@ static void read_exec_status(struct spawn_child *c, int fd, const char *cwd)
                  strerror(failure.error));
 }
 
+/* The child's environment and program path, resolved on the child's PATH.
+ * NULL with err only when out of memory; a program not found is a NULL
+ * *path with *path_errno set, for the caller to report its own way. */
+static const char **prepare(const struct spawn_options *opt, char **path, int *path_errno,
+                            struct heal_error *err)
+{
+    const char **envp = env_build(opt, err);
+    if (!envp)
+        return NULL;
+    const char *path_entry = env_find(envp, "PATH");
+    const char *search = path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH;
+    *path = resolve_program(opt->argv[0], search, path_errno);
+    return envp;
+}
+
+/*
+ * Forks with every signal blocked, so that none reaches a parent handler
+ * in the child before child_exec() resets them; the child runs
+ * daemon_middle() when pid_fd >= 0, else child_exec().  -1 with err if
+ * fork failed.
+ */
+static _Noreturn void daemon_middle(const struct spawn_plan *plan, int pid_fd);
+
+static pid_t fork_child(const struct spawn_plan *plan, int pid_fd, struct heal_error *err)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0 && pid_fd >= 0)
+        daemon_middle(plan, pid_fd);
+    if (pid == 0)
+        child_exec(plan);
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        errno = fork_errno;
+        heal_error_errno(err, "fork");
+    }
+    return pid;
+}
+
 /* A CLOEXEC copy of a caller's fd above stdio (see pipe_above_stdio). */
 static int dup_above_stdio(int fd, struct heal_error *err)
 {
@@ -611,13 +653,11 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
         return -1;
     if (opt->stdin_data || opt->timeout_ms)
         return heal_error_set(err, "spawn: an attached child takes no stdin bytes or timeout");
-    const char **envp = env_build(opt, err);
+    char *path;
+    int path_errno;
+    const char **envp = prepare(opt, &path, &path_errno, err);
     if (!envp)
         return -1;
-    const char *path_entry = env_find(envp, "PATH");
-    int path_errno;
-    char *path = resolve_program(
-        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
     int in = -1, out = -1, errfd = -1, status_pipe[2] = {-1, -1};
     int rc = -1;
     if (!path) {
@@ -646,19 +686,9 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
         .death_signal = opt->death_signal,
         .parent = getpid(),
     };
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = fork();
-    if (pid == 0)
-        child_exec(&plan);
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0) {
-        errno = fork_errno;
-        heal_error_errno(err, "fork");
+    pid_t pid = fork_child(&plan, -1, err);
+    if (pid < 0)
         goto out;
-    }
     close_fd(&status_pipe[1]);
     struct spawn_child probe = {.pid = pid};
     read_exec_status(&probe, status_pipe[0], opt->cwd);
@@ -687,13 +717,11 @@ struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_err
 {
     if (check_options(opt, err) < 0)
         return NULL;
-    const char **envp = env_build(opt, err);
+    char *path;
+    int path_errno;
+    const char **envp = prepare(opt, &path, &path_errno, err);
     if (!envp)
         return NULL;
-    const char *path_entry = env_find(envp, "PATH");
-    int path_errno;
-    char *path = resolve_program(
-        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
     struct spawn_child *c = calloc(1, sizeof *c);
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
     int in_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
@@ -739,20 +767,10 @@ struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_err
         .status_fd = status_pipe[1],
         .close_max = close_loop_limit(),
     };
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
     c->start_ms = clock_mono_ms();
-    c->pid = fork();
-    if (c->pid == 0)
-        child_exec(&plan);
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (c->pid < 0) {
-        errno = fork_errno;
-        heal_error_errno(err, "fork");
+    c->pid = fork_child(&plan, -1, err);
+    if (c->pid < 0)
         goto fail;
-    }
 
     close_fd(&out_pipe[1]);
     close_fd(&err_pipe[1]);
@@ -977,15 +995,13 @@ int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *p
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
     if (log_fd < 0)
         return heal_error_errno(err, "%s", log_path);
-    const char **envp = env_build(opt, err);
+    char *path;
+    int path_errno, rc = -1;
+    const char **envp = prepare(opt, &path, &path_errno, err);
     if (!envp) {
         close(log_fd);
         return -1;
     }
-    const char *path_entry = env_find(envp, "PATH");
-    int path_errno, rc = -1;
-    char *path = resolve_program(
-        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
     int status_pipe[2] = {-1, -1}, pid_pipe[2] = {-1, -1};
     if (!path && path_errno == ENOMEM) {
         heal_error_set(err, "spawn: out of memory");
@@ -1017,19 +1033,9 @@ int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *p
         .status_fd = status_pipe[1],
         .close_max = close_loop_limit(),
     };
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t middle = fork();
-    if (middle == 0)
-        daemon_middle(&plan, pid_pipe[1]);
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (middle < 0) {
-        errno = fork_errno;
-        heal_error_errno(err, "fork");
+    pid_t middle = fork_child(&plan, pid_pipe[1], err);
+    if (middle < 0)
         goto out;
-    }
     close_fd(&status_pipe[1]);
     close_fd(&pid_pipe[1]);
     int status;

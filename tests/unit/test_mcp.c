@@ -83,17 +83,20 @@ int main(void)
     mcp_lines_free(&l);
 
     int code;
-    CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", &code) == MCP_MESSAGE_REQUEST,
+    CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", &code) ==
+              MCP_MESSAGE_REQUEST,
           "a request has a method and an id");
     CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"method\":\"n\"}", &code) == MCP_MESSAGE_NOTIFICATION,
           "a notification has no id");
     CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", &code) == MCP_MESSAGE_RESPONSE,
           "a response has a result and an id");
     CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", &code) ==
-                  MCP_MESSAGE_INVALID && code == MCP_INVALID_REQUEST,
+                  MCP_MESSAGE_INVALID &&
+              code == MCP_INVALID_REQUEST,
           "an id must be a string or an integer");
     CHECK(kind_of("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}", &code) ==
-                  MCP_MESSAGE_INVALID && code == MCP_INVALID_PARAMS,
+                  MCP_MESSAGE_INVALID &&
+              code == MCP_INVALID_PARAMS,
           "params must be an object");
     CHECK(kind_of("[1,2", &code) == MCP_MESSAGE_INVALID && code == MCP_PARSE_ERROR,
           "broken JSON is a parse error");
