@@ -1,4 +1,5 @@
 #include "mcp_schema.h"
+#include "ndjson.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -44,27 +45,6 @@ static bool type_matches(const char *type, const jv *v)
     return false;
 }
 
-static const char *kind_name(const jv *v)
-{
-    switch (jv_get_kind(*v)) {
-    case JV_KIND_OBJECT:
-        return "an object";
-    case JV_KIND_ARRAY:
-        return "an array";
-    case JV_KIND_STRING:
-        return "a string";
-    case JV_KIND_NUMBER:
-        return "a number";
-    case JV_KIND_TRUE:
-    case JV_KIND_FALSE:
-        return "a boolean";
-    case JV_KIND_NULL:
-        return "null";
-    default:
-        return "nothing";
-    }
-}
-
 /* The keyword's value in schema (borrowed view through a copy the caller frees). */
 static jv kw(const jv *schema, const char *name)
 {
@@ -82,7 +62,7 @@ static int check_type(const jv *schema, const jv *v, const char *path, struct he
         if (!type_matches(jv_string_value(t), v))
             rc = heal_error_set(err, "%s: must be %s %s, not %s", path,
                                 strchr("aeiou", jv_string_value(t)[0]) ? "an" : "a",
-                                jv_string_value(t), kind_name(v));
+                                jv_string_value(t), ndjson_kind_name(jv_get_kind(*v)));
     } else if (jv_get_kind(t) == JV_KIND_ARRAY) {
         bool any = false;
         jv_array_foreach(t, i, name)
@@ -92,7 +72,7 @@ static int check_type(const jv *schema, const jv *v, const char *path, struct he
             jv_free(name);
         }
         if (!any)
-            rc = heal_error_set(err, "%s: %s is not an allowed type", path, kind_name(v));
+            rc = heal_error_set(err, "%s: %s is not an allowed type", path, ndjson_kind_name(jv_get_kind(*v)));
     } else if (jv_is_valid(t)) {
         rc = heal_error_set(err, "%s: schema: bad type", path);
     }
