@@ -143,6 +143,16 @@ static void tools_call(struct mcp_server *s, const struct mcp_message *m)
         jv_free(args);
         args = jv_object();
     }
+    /* 2025-06-18 counts invalid arguments as a protocol error; from 2025-11-25
+     * they are a tool error the model can read (mcp_tool_plan). */
+    struct heal_error err;
+    if (s->version != protocol_versions[0] &&
+        mcp_tools_check_args(s->tools, tool, &args, &err) != 0) {
+        jv_free(args);
+        snprintf(msg, sizeof msg, "Invalid params: %.360s", err.msg);
+        fail(s, jv_copy(m->id), MCP_INVALID_PARAMS, msg);
+        return;
+    }
     jv meta = param(m, "_meta");
     jv token = jv_get_kind(meta) == JV_KIND_OBJECT
                    ? jv_object_get(jv_copy(meta), jv_string("progressToken"))

@@ -148,22 +148,29 @@ static void plan_init(struct mcp_plan *p)
     p->result = jv_null();
 }
 
+int mcp_tools_check_args(const struct mcp_tools *t, int tool, const jv *args,
+                         struct heal_error *err)
+{
+    jv def = jv_array_get(jv_copy(t->defs), tool);
+    jv schema = field(&def, "inputSchema");
+    int rc = mcp_schema_check(&schema, args, "arguments", err);
+    jv_free(schema);
+    jv_free(def);
+    return rc;
+}
+
 void mcp_tool_plan(const struct mcp_tools *t, int tool, const jv *args, const char *trace,
                    struct mcp_plan *plan)
 {
     plan_init(plan);
-    jv def = jv_array_get(jv_copy(t->defs), tool);
-    jv schema = field(&def, "inputSchema");
     struct heal_error err;
-    if (mcp_schema_check(&schema, args, "arguments", &err) != 0) {
+    if (mcp_tools_check_args(t, tool, args, &err) != 0) {
         plan->result = mcp_result_error("Invalid arguments: %s", err.msg);
     } else if (t->how[tool]->plan(args, &t->ctx, trace, plan, &err) != 0) {
         plan->kind = MCP_PLAN_DONE;
         jv_free(plan->result);
         plan->result = mcp_result_error("%s", err.msg);
     }
-    jv_free(schema);
-    jv_free(def);
 }
 
 jv mcp_tool_finish(const struct mcp_tools *t, int tool, const struct mcp_plan *plan,

@@ -68,6 +68,10 @@ jv mcp_tools_list(const struct mcp_tools *tools);
 int mcp_tools_find(const struct mcp_tools *tools, const char *name);
 const char *mcp_tools_name(const struct mcp_tools *tools, int tool);
 
+/* 0 if args satisfy the tool's inputSchema; else -1 with err saying where. */
+int mcp_tools_check_args(const struct mcp_tools *tools, int tool, const jv *args,
+                         struct heal_error *err);
+
 /*
  * Checks args (an object) against the tool's inputSchema and fills plan.
  * A refusal is a DONE plan whose result has isError.  trace is the call's.

@@ -112,6 +112,15 @@ session() {
     assert_line 'c true Invalid arguments: arguments.force: not a known argument'
 }
 
+@test "under 2025-06-18 arguments that break the inputSchema are a protocol error, -32602, as that revision says" {
+    session '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"old","version":"1"}}}' \
+        "$(mcp_call a propose_fix '{}')" "$(mcp_call b analyze_failure '{"text":"Connection refused"}')"
+    run jq -r 'select(.id == "a") | "\(.error.code) \(.error.message)"' <<<"$answers"
+    assert_output '-32602 Invalid params: arguments: diagnoses is required'
+    run jq -r 'select(.id == "b") | .result.isError' <<<"$answers"
+    assert_output false
+}
+
 @test "not JSON-RPC 2.0 is an invalid request: a batch, no jsonrpc, a null id, no method" {
     session "$MCP_INIT" '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' '{"id":2,"method":"ping"}' \
         '{"jsonrpc":"2.0","id":null,"method":"ping"}' '{"jsonrpc":"2.0","id":4}' '{"jsonrpc":"2.0","id":5,"method":"ping"}'
