@@ -13,6 +13,7 @@
 #include "log.h"
 #include "ndjson.h"
 #include "options.h"
+#include "policy.h"
 #include "record.h"
 #include "signals.h"
 #include "state.h"
@@ -164,17 +165,23 @@ static uint64_t apply_fd(const struct apply_config *cfg, int fd, const char *nam
     return bad;
 }
 
-static int parse_policy(struct apply_config *cfg)
+/* The risk ceiling: --max-risk, else heal.json's max_risk, else low.
+ * Returns -1 on a usage error; *problems counts heal.json's. */
+static int parse_policy(struct apply_config *cfg, unsigned *problems)
 {
     struct heal_error err;
-    const char *risk = opt.max_risk ? opt.max_risk : "low";
-    if (!strcmp(risk, "low") || !strcmp(risk, "medium") || !strcmp(risk, "high")) {
-        cfg->max_risk = risk[0] == 'l'   ? PLAYBOOK_RISK_LOW
-                        : risk[0] == 'm' ? PLAYBOOK_RISK_MEDIUM
-                                         : PLAYBOOK_RISK_HIGH;
+    if (opt.max_risk) {
+        if (policy_risk_parse(opt.max_risk, &cfg->max_risk) != 0) {
+            log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
+            return -1;
+        }
     } else {
-        log_error("--max-risk", "'%s' is not low, medium or high", risk);
-        return -1;
+        char dir[CONFIG_PATH_MAX];
+        struct policy policy;
+        bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
+        *problems += policy_load(&policy, have_dir ? dir : NULL, report_config, NULL);
+        cfg->max_risk = policy.max_risk;
+        policy_free(&policy);
     }
     cfg->lock_wait_ms = APPLY_LOCK_WAIT_DEFAULT_MS;
     if (opt.lock_wait && duration_parse(opt.lock_wait, &cfg->lock_wait_ms, &err) != 0) {
@@ -192,7 +199,8 @@ int main(int argc, const char **argv)
         {"interactive", 'i', POPT_ARG_NONE, &opt.interactive, 0,
          "at a terminal, show each plan and ask which candidate to run", NULL},
         {"max-risk", '\0', POPT_ARG_STRING, &opt.max_risk, 0,
-         "run nothing riskier than RISK: low (default), medium or high", "RISK"},
+         "run nothing riskier than RISK: low, medium or high (default: heal.json, low)",
+         "RISK"},
         {"lock-wait", '\0', POPT_ARG_STRING, &opt.lock_wait, 0,
          "wait this long for a target's lock (default 10s)", "DURATION"},
         {"playbook", '\0', POPT_ARG_ARGV, &opt.playbooks, 0,
@@ -223,7 +231,8 @@ int main(int argc, const char **argv)
     case OPTIONS_RUN:
         break;
     }
-    if (parse_policy(&cfg) != 0)
+    unsigned problems = 0;
+    if (parse_policy(&cfg, &problems) != 0)
         goto out;
     if (opt.interactive) {
         int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -240,7 +249,6 @@ int main(int argc, const char **argv)
     status = HEAL_EXIT_INTERNAL;
     char dir[CONFIG_PATH_MAX], state[STATE_PATH_MAX], heal_check[PATH_MAX];
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
-    unsigned problems = 0;
     pb = playbook_load(have_dir ? dir : NULL, true, (const char *const *)opt.playbooks,
                        report_config, NULL, &problems);
     if (!pb) {

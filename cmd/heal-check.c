@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ndjson.h"
 #include "options.h"
+#include "policy.h"
 #include "signals.h"
 #include "state.h"
 
@@ -242,6 +243,16 @@ int main(int argc, const char **argv)
     }
     struct check_set set;
     check_set_init(&set);
+    {
+        /* heal.json's check defaults apply to every definition, one-offs too. */
+        char policy_dir[CONFIG_PATH_MAX];
+        struct policy policy;
+        if (config_dir_resolve(heal_opts.config_dir, geteuid(), policy_dir, &err) == 0) {
+            set.problems += policy_load(&policy, policy_dir, report_definition, NULL);
+            check_set_defaults(&set, jv_copy(policy.check_defaults));
+            policy_free(&policy);
+        }
+    }
     int noneoff = jv_array_length(jv_copy(pending));
     if (noneoff > 1 && opt.name)
         log_warn("--name", "names only one one-off check; the others keep KIND:ARG");

@@ -7,6 +7,7 @@
  * is common/loop.c, the accounting common/loop_tally.c.
  */
 #include "atomicfile.h"
+#include "check_set.h"
 #include "clock.h"
 #include "config.h"
 #include "duration.h"
@@ -54,17 +55,24 @@ struct ctx {
     unsigned long records_at_last_cycle;
 };
 
+/* Our reader is gone (or stdout broke): nobody would see what the loop does,
+ * so it drains and ends as on SIGTERM, which loop_run() takes by signalfd. */
+static void output_failed(struct ctx *c, const struct heal_error *err)
+{
+    c->failed_output = true;
+    if (errno != EPIPE)
+        log_error("stdout", "%s", err->msg);
+    kill(getpid(), SIGTERM);
+}
+
 static void put_line(struct ctx *c, const char *line, size_t len)
 {
     struct heal_error err;
     if (c->failed_output)
         return;
     if (ndjson_writer_put_line(c->w, line, len, &err) != 0 ||
-        ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+        ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 static void put_record(struct ctx *c, jv rec)
@@ -74,11 +82,8 @@ static void put_record(struct ctx *c, jv rec)
         jv_free(rec);
         return;
     }
-    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 /* Outside text on a terminal: control characters shown as '?'. */
@@ -110,6 +115,20 @@ static void print_live(const jv *rec, const char *prev)
         show(target);
         fputs("  ", stdout);
         show(record_string_borrow(rec, "signature"));
+    } else if (record_is_type(rec, "proposal")) {
+        printf("%s  %-8s  ", when, "propose");
+        show(target);
+        jv list = jv_object_get(jv_copy(*rec), jv_string("candidates"));
+        int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+        for (int i = 0; i < n; i++) {
+            jv cand = jv_array_get(jv_copy(list), i);
+            fputs(i ? ", " : "  ", stdout);
+            show(record_string_borrow(&cand, "remedy"));
+            jv_free(cand);
+        }
+        if (!n)
+            fputs("  (no remedy)", stdout);
+        jv_free(list);
     } else if (record_is_type(rec, "outcome")) {
         printf("%s  %-8s  ", when, record_string_borrow(rec, "action"));
         show(target);
@@ -117,6 +136,14 @@ static void print_live(const jv *rec, const char *prev)
         show(record_string_borrow(rec, "remedy"));
         fputs(": ", stdout);
         show(record_string_borrow(rec, "result"));
+        jv verify = jv_object_get(jv_copy(*rec), jv_string("verify"));
+        const char *checked = record_string_borrow(&verify, "status");
+        if (checked) {
+            fputs(" (re-checked: ", stdout);
+            show(checked);
+            fputc(')', stdout);
+        }
+        jv_free(verify);
     } else {
         return;
     }
@@ -219,6 +246,23 @@ static void report_config(void *ctx, const char *message)
     log_error(NULL, "%s", message);
 }
 
+/* heal-check reports its own configuration's problems, but its exit status
+ * is a Nagios state: count them here, quietly, so the exit status says 4. */
+static void ignore_problem(void *ctx, const char *message)
+{
+    (void)ctx, (void)message;
+}
+
+static unsigned check_config_problems(const char *config_dir)
+{
+    struct check_set set;
+    check_set_init(&set);
+    check_set_load_config(&set, config_dir, false, ignore_problem, NULL);
+    unsigned n = set.problems;
+    check_set_free(&set);
+    return n;
+}
+
 /* --- the loop itself: --once, or the daemon --- */
 
 struct stage_args {
@@ -261,6 +305,10 @@ static int loop_main(poptContext pc)
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), config_dir, &err) == 0;
     struct policy policy;
     unsigned problems = policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+    /* The check defaults are heal-check's to read: it reads heal.json too. */
+    policy_free(&policy);
+    if (have_dir && !opt.checks)
+        problems += check_config_problems(config_dir);
     if (opt.max_risk && policy_risk_parse(opt.max_risk, &policy.max_risk) != 0) {
         log_error("--max-risk", "'%s' is not low, medium or high", opt.max_risk);
         return HEAL_EXIT_USAGE;
@@ -373,6 +421,7 @@ static int loop_main(poptContext pc)
             break;
         notify("RELOADING=1");
         problems += policy_load(&policy, have_dir ? config_dir : NULL, report_config, NULL);
+        policy_free(&policy);
         if (opt.all_states)
             policy.heal_soft = true;
         if (opt.max_risk)

@@ -7,11 +7,15 @@
  *
  * A zombie has exited: it counts only when `state` asks for zombies, and a
  * pidfile naming one is stale.  When exactly one live process is watched,
- * --watch holds a pidfd on it, so its exit is seen at once.
+ * --watch holds a pidfd on it, so its exit is seen at once; when a pidfile
+ * names no live process, --watch holds an inotify watch on the pidfile, so
+ * a restart (the file rewritten) is seen at once too, and the next exit
+ * after it is not left to the interval.
  */
 #include "check.h"
 #include "check_regex.h"
 #include "check_watch.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/inotify.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +39,8 @@
 #define PROCESS_COMM_LEN 16      /* the kernel's TASK_COMM_LEN, NUL included */
 #define PROCESS_STATES_MAX 16
 #define PROCESS_SUMMARY_MAX 2048
+/* A pidfile that keeps changing is looked at no more often than this. */
+#define PROCESS_WATCH_GAP_MS 20
 
 static const struct config_field process_fields[] = {
     {"pidfile", CONFIG_STRING, false},
@@ -51,6 +59,10 @@ struct process_settings {
     /* The one live process the last run found, for watch_open; 0: none. */
     pid_t watch_pid;
     unsigned long long watch_start;
+    /* The pidfile as the last run saw it, to notice a change before the watch. */
+    bool pidfile_seen;
+    struct stat pidfile_st;
+    int64_t last_run_mono_ms;
 };
 
 struct proc_info {
@@ -321,7 +333,9 @@ static int process_start(struct check_task *task, struct check_result *r)
     char what[PROCESS_SUMMARY_MAX];
     describe(p, what, sizeof what);
     p->watch_pid = 0;
+    p->last_run_mono_ms = clock_mono_ms();
     if (p->pidfile) {
+        p->pidfile_seen = stat(p->pidfile, &p->pidfile_st) == 0;
         jv pf = jv_object_set(jv_object(), jv_string("path"), jv_string(p->pidfile));
         pid_t pid = read_pidfile(p->pidfile, &pf, &err);
         if (pid < 0) {
@@ -394,9 +408,46 @@ static int process_start(struct check_task *task, struct check_result *r)
     return 1;
 }
 
+static bool pidfile_changed(const struct process_settings *p)
+{
+    struct stat st;
+    bool now = stat(p->pidfile, &st) == 0;
+    if (now != p->pidfile_seen)
+        return true;
+    return now && (st.st_ino != p->pidfile_st.st_ino || st.st_size != p->pidfile_st.st_size ||
+                   st.st_mtim.tv_sec != p->pidfile_st.st_mtim.tv_sec ||
+                   st.st_mtim.tv_nsec != p->pidfile_st.st_mtim.tv_nsec);
+}
+
+/* Nothing runs: wait for the pidfile to be written (or to appear). */
+static int pidfile_watch_open(const struct process_settings *p)
+{
+    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    if (inotify_add_watch(fd, p->pidfile,
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF) <
+        0) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", p->pidfile);
+        if (inotify_add_watch(fd, dirname(dir), IN_CREATE | IN_MOVED_TO) < 0) {
+            close(fd);
+            return -1; /* the interval will do */
+        }
+    }
+    /* Armed only now: a rewrite since the run raised no event. */
+    if (pidfile_changed(p)) {
+        close(fd);
+        return check_watch_timer(p->last_run_mono_ms + PROCESS_WATCH_GAP_MS - clock_mono_ms());
+    }
+    return fd;
+}
+
 static int process_watch_open(struct check_def *def)
 {
     struct process_settings *p = def->kind_data;
+    if (p && p->watch_pid <= 0 && p->pidfile)
+        return pidfile_watch_open(p);
     if (!p || p->watch_pid <= 0)
         return -1;
     int fd = pidfd_open(p->watch_pid, 0);

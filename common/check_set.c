@@ -13,6 +13,13 @@ void check_set_init(struct check_set *set)
 {
     memset(set, 0, sizeof *set);
     set->names = jv_object();
+    set->defaults = jv_object();
+}
+
+void check_set_defaults(struct check_set *set, jv defaults)
+{
+    jv_free(set->defaults);
+    set->defaults = defaults;
 }
 
 void check_set_free(struct check_set *set)
@@ -21,8 +28,9 @@ void check_set_free(struct check_set *set)
         check_def_free(&set->defs[i]);
     free(set->defs);
     jv_free(set->names);
+    jv_free(set->defaults);
     memset(set, 0, sizeof *set);
-    set->names = jv_null(); /* holds nothing: init to reuse */
+    set->names = set->defaults = jv_null(); /* hold nothing: init to reuse */
 }
 
 static void report_problem(config_error_fn *report, void *ctx, const char *fmt, ...)
@@ -56,6 +64,9 @@ void check_set_add(struct check_set *set, jv object, const char *source, config_
         jv_free(object);
         return;
     }
+    /* heal.json's defaults fill what the definition leaves out. */
+    if (jv_get_kind(set->defaults) == JV_KIND_OBJECT && jv_object_length(jv_copy(set->defaults)))
+        object = jv_object_merge(jv_copy(set->defaults), object);
     struct check_def def;
     struct heal_error err;
     if (check_def_init(&def, object, source, &err) != 0) {

@@ -23,10 +23,14 @@ struct check_set {
     size_t n, cap;
     unsigned problems; /* bad definitions reported */
     jv names;          /* name -> index in defs: duplicates found in O(1), not O(n) */
+    jv defaults;       /* fields a definition gets unless it sets them (heal.json) */
 };
 
 void check_set_init(struct check_set *set);
 void check_set_free(struct check_set *set);
+/* Fields (an object, consumed) that every definition added from now on gets
+ * unless it sets them itself: heal.json's max_attempts, interval, ... */
+void check_set_defaults(struct check_set *set, jv defaults);
 
 /* Validates object (consumed) and adds it; a problem is reported through report. */
 void check_set_add(struct check_set *set, jv object, const char *source, config_error_fn *report,

@@ -451,6 +451,15 @@ static void dispatch(struct loop *l)
             for (int k = 0; k < l->nworkers && !w; k++)
                 if (!l->workers[k].target && l->workers[k].st.pid > 0 && l->workers[k].to_fd >= 0)
                     w = &l->workers[k];
+            /* Workers start when first needed: a healthy host runs none. */
+            for (int k = 0; k < l->nworkers && !w; k++) {
+                struct stage *st = &l->workers[k].st;
+                if (st->pid <= 0 && !st->restart_at_ms && !st->ended && l->workers[k].to_fd >= 0) {
+                    stage_start_or_retry(l, st);
+                    if (st->pid > 0)
+                        w = &l->workers[k];
+                }
+            }
             if (!w) {
                 bool any = false;
                 for (int k = 0; k < l->nworkers; k++)
@@ -866,13 +875,8 @@ int loop_run(const struct loop_config *cfg, struct loop_result *result, struct h
         teardown(&l);
         return -1;
     }
-    /* Downstream first, so no stage writes before its reader runs. */
-    for (int i = l.nworkers - 1; i >= 0; i--) {
-        if (stage_start(&l, &l.workers[i].st, err) != 0) {
-            teardown(&l);
-            return -1;
-        }
-    }
+    /* Downstream first, so no stage writes before its reader runs; the
+     * heal-apply workers when there is something to heal (dispatch). */
     for (int i = l.nstages - 1; i >= 0; i--) {
         if (stage_start(&l, &l.stages[i], err) != 0) {
             teardown(&l);

@@ -13,7 +13,8 @@
  *
  * The last hop is not a pipe but a dispatcher: each proposal goes to an
  * idle heal-apply worker (at most `workers` heal at once, never two on one
- * target), and a proposal whose target has turned OK since is not sent,
+ * target; workers start when first needed, so a healthy host runs none),
+ * and a proposal whose target has turned OK since is not sent,
  * because healing what is healthy again is harm (the record is still
  * passed on).  A worker is idle again when the marker event written after
  * the proposal comes back out of it: heal-apply passes through, in order,

@@ -6,6 +6,7 @@
 
 #define POLICY_CYCLE_DEFAULT_MS 10000
 #define POLICY_CONCURRENT_DEFAULT 4
+#define POLICY_MAX_ATTEMPTS 100 /* as a check definition allows */
 
 void policy_defaults(struct policy *p)
 {
@@ -15,7 +16,14 @@ void policy_defaults(struct policy *p)
         .max_risk = PLAYBOOK_RISK_LOW,
         .apply = false,
         .cycle_ms = POLICY_CYCLE_DEFAULT_MS,
+        .check_defaults = jv_object(),
     };
+}
+
+void policy_free(struct policy *p)
+{
+    jv_free(p->check_defaults);
+    p->check_defaults = jv_null();
 }
 
 int policy_risk_parse(const char *text, enum playbook_risk *risk)
@@ -69,8 +77,23 @@ static void read_field(struct policy_load *l, const char *source, const char *ke
             p->cycle_ms = ms;
         else
             config_sink_report(l->sink, "%s: 'cycle' must be a duration of at least 1s", source);
+    } else if (!strcmp(key, "max_attempts")) {
+        double n = kind == JV_KIND_NUMBER ? jv_number_value(value) : 0;
+        if (n >= 1 && n <= POLICY_MAX_ATTEMPTS && n == floor(n))
+            p->check_defaults = jv_object_set(p->check_defaults, jv_string(key), jv_copy(value));
+        else
+            config_sink_report(l->sink, "%s: 'max_attempts' must be 1 to %d", source,
+                               POLICY_MAX_ATTEMPTS);
+    } else if (!strcmp(key, "interval") || !strcmp(key, "retry_interval") ||
+               !strcmp(key, "timeout")) {
+        int64_t ms;
+        if (s && duration_parse(s, &ms, &e) == 0 && ms > 0)
+            p->check_defaults = jv_object_set(p->check_defaults, jv_string(key), jv_copy(value));
+        else
+            config_sink_report(l->sink, "%s: '%s' must be a duration such as \"30s\"", source,
+                               key);
     }
-    /* Other members belong to other modules ("llm", check defaults). */
+    /* Other members belong to other modules (the language model's "llm"). */
 }
 
 static void take_entry(void *ctx, jv entry, const char *source)

@@ -8,7 +8,11 @@
  *    "max_concurrent_heals": 4,    heal-apply workers heal-loop runs at once
  *    "max_risk": "low",            the riskiest remedy run unattended
  *    "apply": false,               heal-loop runs remedies (else a dry run)
- *    "cycle": "10s"}               how often heal-loop reports (status, metrics)
+ *    "cycle": "10s",               how often heal-loop reports (status, metrics)
+ *    "max_attempts": 3,            defaults for every check that does not set
+ *    "interval": "30s",            its own: attempts before a problem is HARD,
+ *    "retry_interval": "10s",      and how often it runs while OK and while SOFT
+ *    "timeout": "10s"}
  *
  * Other members (the language model's "llm") belong to other modules and
  * are left alone here.  A bad field is reported as "FILE:LINE: reason"
@@ -18,6 +22,7 @@
 #define HEAL_POLICY_H
 #include "config.h"
 #include "playbook.h"
+#include <jv.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,11 +35,14 @@ struct policy {
     enum playbook_risk max_risk;
     bool apply;
     int64_t cycle_ms;
+    jv check_defaults; /* the check fields above that heal.json sets, validated */
 };
 
 /* The defaults: HARD only, 4 at once, low risk, dry run, 10 s cycle. */
 void policy_defaults(struct policy *p);
-/* Reads config_dir/heal.json (none: defaults); returns the problems reported. */
+void policy_free(struct policy *p);
+/* Reads config_dir/heal.json (none: defaults); returns the problems reported.
+ * The policy must be freed with policy_free(), also before loading again. */
 unsigned policy_load(struct policy *p, const char *config_dir, config_error_fn *report,
                      void *ctx);
 /* "low", "medium", "high" → risk; -1 for anything else. */

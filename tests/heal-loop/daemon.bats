@@ -66,19 +66,21 @@ pids_of() { # PATTERN: pids of heal stages under this test's state dir
     web_check
     start_bg loop heal-loop --apply --format=json
     wait_for has_record '.type == "check" and .status == "ok"'
-    for stage in heal-analyze heal-propose heal-check; do
+    # One heal first, so a heal-apply worker runs (they start when needed).
+    kill_nginx
+    wait_for -t 20 has_record '.type == "outcome" and .result == "healed"'
+    for stage in heal-analyze heal-propose heal-check heal-apply; do
         pid=$(pids_of "$stage --")
         [ -n "$pid" ] || fail "no $stage running"
         kill -KILL $pid
-        wait_for -t 20 has_record ".type == \"event\" and .event == \"stage.restarted\" and .stage == \"$stage\""
+        wait_for -t 20 has_record ".type == \"event\" and .event == \"stage.restarted\" and (.stage | startswith(\"$stage\"))"
     done
-    kill -KILL $(pids_of "heal-apply --") # every worker
-    wait_for -t 20 has_record '.type == "event" and .event == "stage.restarted" and (.stage | startswith("heal-apply"))'
     has_record '.type == "event" and .event == "stage.exited" and .stage == "heal-analyze" and .signal == 9'
     # Still healing.
-    wait_for -t 20 bash -c "[ \$(pgrep -fc -- 'heal-apply --.*--state-dir $HEAL_STATE_DIR') -eq 4 ]"
+    healed=$(loop_records | jq -s 'map(select(.type == "outcome" and .result == "healed")) | length')
+    wait_for curl -sf -o /dev/null "http://127.0.0.1:$PORT/ok"
     kill_nginx
-    wait_for -t 30 has_record '.type == "outcome" and .result == "healed"'
+    wait_for -t 30 bash -c "[ \$(jq -s 'map(select(.type == \"outcome\" and .result == \"healed\")) | length' '$HEAL_SCRATCH/bg/loop.out') -gt $healed ]"
     curl -sf "http://127.0.0.1:$PORT/ok"
     stop_bg loop
     assert_equal "$bg_status" 0
@@ -206,14 +208,27 @@ with open(sys.argv[2], "a") as out:
     stop_bg loop
 }
 
-@test "heal.json's max_concurrent_heals sets how many heal-apply workers run" {
+@test "heal.json's max_concurrent_heals bounds the heal-apply workers; none run while healthy" {
     exec_check db 0 "OK: fine"
-    echo '{"max_concurrent_heals": 2}' >"$HEAL_CONFIG_DIR/heal.json"
-    start_bg loop heal-loop --format=json
+    start_bg loop heal-loop --apply --format=json
     wait_for has_record '.type == "check"'
     run pgrep -fc -- "heal-apply --.*--state-dir $HEAL_STATE_DIR"
-    assert_output 2
+    assert_output 0
     stop_bg loop
+    # Three failing targets, a remedy that takes a while: two at once, never three.
+    script slow "touch '$HEAL_SCRATCH/started.'\$\$; sleep 2"
+    remedy "{\"id\": \"test.slow\", \"argv\": [\"$HEAL_SCRATCH/slow\"], \"applies_to\": [\"network.connection-refused\"],
+             \"verify\": {\"recheck\": false}}"
+    for t in a b c; do exec_check "$t" 2 "connect to address 127.0.0.1 and port 9: Connection refused"; done
+    echo '{"max_concurrent_heals": 2}' >"$HEAL_CONFIG_DIR/heal.json"
+    start_bg loop2 heal-loop --apply --format=json
+    wait_for bash -c "ls '$HEAL_SCRATCH'/started.* 2>/dev/null | wc -l | grep -qx 2"
+    run pgrep -fc -- "heal-apply --.*--state-dir $HEAL_STATE_DIR"
+    assert_output 2
+    sleep 0.5
+    run bash -c "ls '$HEAL_SCRATCH'/started.* | wc -l"
+    assert_output 2
+    stop_bg loop2
 }
 
 @test "at a terminal's format the daemon prints changes as they happen" {
@@ -222,4 +237,13 @@ with open(sys.argv[2], "a") as out:
     wait_for grep -q 'critical  web' "$HEAL_SCRATCH/bg/loop.out"
     wait_for grep -q 'diagnose  web  network.connection-refused' "$HEAL_SCRATCH/bg/loop.out"
     stop_bg loop
+}
+
+@test "a closed stdout drains the daemon quietly" {
+    exec_check db 0 "OK: fine"
+    run --separate-stderr bash -c 'heal-loop --format=json | head -n 1 >/dev/null; wait'
+    assert_success
+    use_stderr
+    refute_output --partial 'Broken pipe'
+    wait_for bash -c "! pgrep -f -- 'heal-[a-z]* --.*--state-dir $HEAL_STATE_DIR' >/dev/null"
 }

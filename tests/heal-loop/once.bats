@@ -222,3 +222,31 @@ REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
     run bash -c 'heal-loop --once | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"'
     refute_output --partial 'Broken pipe'
 }
+
+@test "heal.json's max_attempts is every check's default: attempts before HARD" {
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    jq -cn --arg m "$REFUSED" '{name: "web", kind: "exec",
+        command: ["sh", "-c", "echo \"$1\"; exit 2", "sh", $m]}' >"$HEAL_CONFIG_DIR/checks.d/web.json"
+    echo '{"max_attempts": 2}' >"$HEAL_CONFIG_DIR/heal.json"
+    run --separate-stderr heal-loop --once
+    run jq -c -s 'map(select(.target == "web") | .type)' <<<"$output"
+    assert_output '["check"]'
+    run --separate-stderr heal-loop --once
+    run jq -c -s 'map(select(.target == "web") | [.type, .state_type, .max_attempts])' <<<"$output"
+    assert_output '[["check","hard",2],["diagnosis",null,null],["proposal",null,null],["outcome",null,null]]'
+}
+
+@test "heal.json's max_risk is heal-apply's ceiling" {
+    # Without it, the refused remedy's turn would go to wait.backoff's minutes of re-checks.
+    echo '{"id": "wait.backoff", "disabled": true}' >"$HEAL_CONFIG_DIR/nowait.json"
+    mkdir -p "$HEAL_CONFIG_DIR/playbook.d"
+    mv "$HEAL_CONFIG_DIR/nowait.json" "$HEAL_CONFIG_DIR/playbook.d/"
+    script fix "touch '$HEAL_SCRATCH/fixed'"
+    remedy "{\"id\": \"test.fix\", \"risk\": \"medium\", \"argv\": [\"$HEAL_SCRATCH/fix\"], \"applies_to\": [\"network.connection-refused\"]}"
+    exec_check web 2 "$REFUSED"
+    run --separate-stderr heal-loop --once --apply
+    assert_file_not_exists "$HEAL_SCRATCH/fixed"
+    echo '{"max_risk": "medium"}' >"$HEAL_CONFIG_DIR/heal.json"
+    run --separate-stderr heal-loop --once --apply
+    assert_file_exists "$HEAL_SCRATCH/fixed"
+}

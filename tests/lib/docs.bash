@@ -2,9 +2,10 @@
 # it, is the one source of a program's options (curl's rule): its man page
 # and its three completion files must each name every long option.
 
-# docs_long_options PROG: the long options PROG --help lists, one a line.
+# docs_long_options PROG [SUBCOMMAND]: the long options `PROG [SUBCOMMAND] --help`
+# lists, one a line.
 docs_long_options() {
-    "$1" --help | sed -n 's/^ *\(-[^ ,], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | sort -u
+    "$@" --help | sed -n 's/^ *\(-[^ ,], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | sort -u
 }
 
 # docs_missing_in_page PROG PAGE: the long options PAGE has no .It Fl entry for.
