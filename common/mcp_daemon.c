@@ -42,8 +42,10 @@ bool mcp_daemon_is_loop(pid_t pid)
 pid_t mcp_daemon_running(const char *pid_file)
 {
     pid_t pid;
-    /* heal-loop holds its pid file's lock while it runs: the lock says, not the pid. */
-    return pidfile_probe(pid_file, &pid, NULL) == 1 && pid > 0 ? pid : 0;
+    /* heal-loop holds its pid file's lock while it runs: the lock says, not
+     * the pid; the holder must still be heal-loop, not a program that
+     * inherited the descriptor. */
+    return pidfile_probe(pid_file, &pid, NULL) == 1 && mcp_daemon_is_loop(pid) ? pid : 0;
 }
 
 void mcp_daemon_log_tail(const char *log_file, char *out, size_t size)

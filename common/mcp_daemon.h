@@ -19,7 +19,7 @@
 #define MCP_LOOP_PID_FILE "heal-loop.pid"
 #define MCP_LOOP_LOG_FILE "heal-loop.log"
 
-/* The pid of the heal-loop that holds pid_file; 0 if none does. */
+/* The pid of the heal-loop that holds pid_file's lock; 0 if none does. */
 pid_t mcp_daemon_running(const char *pid_file);
 
 /* True if pid is alive (not a zombie) and is heal-loop (/proc/PID/comm). */
