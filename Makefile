@@ -98,7 +98,7 @@ unit: $(UNIT_BIN)
 DEPS = gcc make pkg-config libjq-dev libcurl4-openssl-dev libpopt-dev libpcre2-dev \
        jq bats bats-assert bats-support bats-file mandoc clang libclang-rt-14-dev libvectorscan-dev \
        python3 python3-jsonschema nginx-light monitoring-plugins-basic \
-       monitoring-plugins-standard procps bc time monit nodejs
+       monitoring-plugins-standard procps bc time monit python3-pytest nodejs
 # npm is asked for by command, not by package: a nodejs package that bundles
 # npm (and conflicts with Debian's) serves as well.
 deps:

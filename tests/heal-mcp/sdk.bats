@@ -29,6 +29,8 @@ load lib
     assert_output dry-run
     run jq -r 'select(.step == "trigger_healing_session") | .types | join(",")' <<<"$answers"
     assert_output check,diagnosis,proposal,outcome,event
+    run jq -r 'select(.step == "get_healing_status") | .targets | join(",")' <<<"$answers"
+    assert_output web
     run jq -r 'select(.step == "start_health_monitoring" or .step == "start_healing_loop") | "\(.mode) \(.pid == .again)"' <<<"$answers"
     assert_output $'monitor true\napply true'
 }
@@ -53,8 +55,8 @@ load lib
 @test "get_healing_status returns heal-loop status, per target and by label, checked by the SDK client" {
     run --separate-stderr mcp_sdk status
     [ "$status" -eq 0 ] || fail "client: $stderr"
-    run jq -r 'select(.step == "get_healing_status") | "\(.targets | join(",")) \(.statuses | join(","))"' <<<"$output"
-    assert_output 'web critical'
+    run jq -r 'select(.step == "get_healing_status") | "\(.targets | join(",")) \(.statuses | join(",")) \(.units | join(","))"' <<<"$output"
+    assert_output 'web critical web:critical'
 }
 
 @test "long calls send increasing progress notifications when the client gives a token" {

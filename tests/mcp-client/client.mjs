@@ -84,7 +84,7 @@ function report(step, data) {
   console.log(JSON.stringify({ step, ...data }));
 }
 
-// Every tool but get_healing_status (see status) once, in the order an agent would use them.
+// Every tool once, in the order an agent would use them.
 async function everyTool(client) {
   const { list, validators } = await tools(client);
   const names = list.map(t => t.name).sort();
@@ -144,6 +144,10 @@ async function everyTool(client) {
     progress: cycleProgress.map(p => p.progress),
   });
 
+  const status = await call(client, validators, 'get_healing_status');
+  expect(status.targets.some(t => t.target === 'web'), 'get_healing_status: web is not reported');
+  report('get_healing_status', { trace: status.trace, targets: status.targets.map(t => t.target) });
+
   for (const [start, stop] of [['start_health_monitoring', 'stop_health_monitoring'],
     ['start_healing_loop', 'stop_healing_loop']]) {
     const first = await call(client, validators, start);
@@ -164,9 +168,10 @@ async function status(client) {
   const byTarget = await call(client, validators, 'get_healing_status');
   const byUnit = await call(client, validators, 'get_healing_status', { by: 'unit' });
   expect(Array.isArray(byTarget.targets) && Array.isArray(byTarget.loops), 'no targets or loops');
+  expect(byUnit.by === 'unit' && Array.isArray(byUnit.groups), 'by unit: no groups');
   report('get_healing_status', {
     trace: byTarget.trace, targets: byTarget.targets.map(t => t.target),
-    statuses: byTarget.targets.map(t => t.status), by_unit: byUnit.targets,
+    statuses: byTarget.targets.map(t => t.status), units: byUnit.groups.map(g => `${g.value}:${g.status}`),
   });
 }
 
