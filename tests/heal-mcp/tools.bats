@@ -55,6 +55,15 @@ call() {
 }
 
 @test "apply_fix with apply runs what policy allows, in the same journal and state as heal-apply" {
+    # A quick auto remedy in place of wait.backoff, whose real re-checks take 155 s.
+    mkdir -p "$HEAL_CONFIG_DIR/playbook.d"
+    cat >"$HEAL_CONFIG_DIR/playbook.d/knock.json" <<'JSON'
+[{"id": "wait.backoff", "disabled": true},
+ {"id": "test.knock", "title": "Knock on the port", "argv": ["/bin/true"], "risk": "low",
+  "complexity": 1, "timeout": "5s", "auto": true, "applies_to": ["network.*"],
+  "cooldown": "0s", "max_attempts": 10, "window": "1h",
+  "verify": {"recheck": true, "attempts": 1, "delay": "100ms"}}]
+JSON
     heal-check | heal-analyze | heal-propose >"$HEAL_SCRATCH/proposals" || true
     local proposals
     proposals=$(jq -sc '{proposals: map(select(.type == "proposal")), apply: true}' "$HEAL_SCRATCH/proposals")
@@ -63,14 +72,14 @@ call() {
     assert_output 'false true false'
     jq -c '.structuredContent.outcomes[]' <<<"$result" >"$HEAL_SCRATCH/outcomes"
     assert_valid_records --type outcome "$HEAL_SCRATCH/outcomes"
-    # The built-in wait.backoff is the auto remedy for a refused connection; the port stays closed.
+    # The operator's auto remedy for a refused connection runs; the port stays closed.
     run jq -r '[.remedy, .action, .result] | @tsv' "$HEAL_SCRATCH/outcomes"
-    assert_line $'wait.backoff\texecuted\tfailed'
+    assert_line $'test.knock\texecuted\tfailed'
     run jq -r '.type' "$HEAL_STATE_DIR/journal.ndjson"
     assert_output $'intent\noutcome'
     # heal-apply at a terminal sees the same journal: this observation was acted on.
     run --separate-stderr heal-apply --apply "$HEAL_SCRATCH/proposals"
-    run jq -r 'select(.remedy == "wait.backoff") | "\(.action) \(.reason)"' <<<"$output"
+    run jq -r 'select(.remedy == "test.knock") | "\(.action) \(.reason)"' <<<"$output"
     assert_output --partial 'skipped already run for trace'
 }
 
