@@ -46,8 +46,8 @@ int apply_state_load(const char *state_dir, const char *target, struct apply_sta
     jv_free(runs);
     if (!ok) {
         jv_free(doc);
-        return heal_error_set(err, "%s: not a heal-apply state file; remove the file to start afresh",
-                              path);
+        return heal_error_set(err, "%s: not a heal-apply state file; %s", path,
+                              "remove the file to start afresh");
     }
     jv_free(st->doc);
     st->doc = doc;
