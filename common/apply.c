@@ -188,7 +188,15 @@ static void judge_state(const struct job *j, struct cand *c, const struct apply_
     int64_t last = apply_state_last_run(st);
     int failures = apply_state_failures(st, now);
     int64_t wait = apply_backoff_ms(r->cooldown_ms, failures);
-    if (last != INT64_MIN && now - last < wait) {
+    if (last != INT64_MIN && now < last) {
+        /* The clock went back: fail closed, and never print a negative age. */
+        duration_format(last - now, d1, sizeof d1);
+        duration_format(wait, d2, sizeof d2);
+        why(c, "rate-limited",
+            "cool-down: the last run on this target is dated %s ahead of the clock (did the "
+            "clock go back?); the wait of %s counts from it",
+            d1, d2);
+    } else if (last != INT64_MIN && now - last < wait) {
         duration_format(now - last, d1, sizeof d1);
         duration_format(wait, d2, sizeof d2);
         why(c, "rate-limited",

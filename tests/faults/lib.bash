@@ -4,7 +4,7 @@
 #                               skips the test where mounting is not permitted
 #   unmount_state               teardown: lazily unmount it again
 #   fill_state_fs               fill the tmpfs up to its last byte
-#   counting_remedy ID          a playbook remedy ID whose script appends a line to
+#   counting_remedy ID [JSON]   a playbook remedy ID (JSON's fields added) whose script appends a line to
 #                               $HEAL_SCRATCH/runs on every run (and runs $HEAL_SCRATCH/hook
 #                               when it exists)
 #   runs                        how many times counting remedies ran
@@ -41,9 +41,10 @@ counting_remedy() {
     printf '#!/bin/sh\necho "$$ $*" >>%s/runs\n[ ! -x %s/hook ] || %s/hook\nexit 0\n' \
         "$HEAL_SCRATCH" "$HEAL_SCRATCH" "$HEAL_SCRATCH" >"$HEAL_SCRATCH/remedy.sh"
     chmod 0755 "$HEAL_SCRATCH/remedy.sh"
-    jq -cn --arg id "$1" --arg s "$HEAL_SCRATCH/remedy.sh" \
-        '{id: $id, title: "count the runs", argv: [$s], risk: "low", timeout: "10s",
-          auto: true, applies_to: ["test.*"], cooldown: "0s", max_attempts: 100, window: "1h"}' \
+    jq -cn --arg id "$1" --arg s "$HEAL_SCRATCH/remedy.sh" --argjson more "${2:-{\}}" \
+        '{id: $id, title: "count the runs", argv: [$s], risk: "low", complexity: 1,
+          timeout: "10s", auto: true, applies_to: ["test.*"], cooldown: "0s",
+          max_attempts: 100, window: "1h"} + $more' \
         >"$HEAL_CONFIG_DIR/playbook.d/$1.json"
 }
 
