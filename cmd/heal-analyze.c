@@ -5,6 +5,7 @@
  */
 #include "analyze.h"
 #include "catalog.h"
+#include "llm_analyze.h"
 #include "exitcode.h"
 #include "log.h"
 #include "ndjson.h"
@@ -24,12 +25,13 @@
 
 static struct {
     int text, all_states, list, explain;
-    char *window;
+    char *window, *llm, *redact;
 } opt;
 
 struct out {
     struct ndjson_writer *w;
     bool text, color, failed;
+    struct llm_analyst *llm; /* NULL unless a model is asked */
     /* The record being analyzed and its line: passed on as it came, if unchanged. */
     jv input;
     const char *line;
@@ -111,6 +113,17 @@ static void emit(void *ctx, jv rec)
             log_error("stdout", "%s", err.msg);
     }
 }
+
+/* What the analyzer emits: a diagnosis may go by the model first (llm_analyze.h). */
+static void emit_analyzed(void *ctx, jv rec)
+{
+    struct out *o = ctx;
+    if (o->llm && record_is_type(&rec, "diagnosis"))
+        llm_analyst_diagnosis(o->llm, rec, o->line ? &o->input : NULL);
+    else
+        emit(ctx, rec);
+}
+
 
 static void report_catalog(void *ctx, const char *message)
 {
@@ -224,9 +237,11 @@ int main(int argc, const char **argv)
         {"window", '\0', POPT_ARG_STRING, &opt.window, 0, "group repeats within this time (default 60s)", "DURATION"},
         {"explain", '\0', POPT_ARG_NONE, &opt.explain, 0, "show the matched lines and why each scored as it did", NULL},
         {"list", '\0', POPT_ARG_NONE, &opt.list, 0, "list the signature catalog and exit", NULL},
+        LLM_POPT_OPTIONS(&opt.llm, &opt.redact),
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
+    char llm_ctx[] = "llm"; /* the context of the model's log lines */
     signals_install();
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
@@ -236,6 +251,8 @@ int main(int argc, const char **argv)
     struct catalog *cat = NULL;
     struct analyzer *a = NULL;
     struct out o = {0};
+    struct llm_config llm_cfg = {0};
+    struct llm_session *session = NULL;
     switch (options_settle(pc, rc, PROG, &err)) {
     case OPTIONS_USAGE:
         log_error(NULL, "%s", err.msg);
@@ -253,6 +270,12 @@ int main(int argc, const char **argv)
     }
     char dir[CONFIG_PATH_MAX];
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
+    enum llm_mode mode = LLM_OFF;
+    if (!opt.list && llm_start(opt.llm, opt.redact, have_dir ? dir : NULL, heal_opts.state_dir,
+                               log_note, llm_ctx, &llm_cfg, &mode, &session, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
+        goto out;
+    }
     unsigned problems = 0;
     cat = catalog_load(have_dir ? dir : NULL, report_catalog, NULL, &problems, &err);
     if (!cat) {
@@ -268,8 +291,13 @@ int main(int argc, const char **argv)
         goto out;
     }
     o.w = ndjson_writer_new(STDOUT_FILENO);
-    a = analyzer_new(cat, window, opt.all_states, emit, &o);
-    if (!o.w || !a) {
+    a = analyzer_new(cat, window, opt.all_states, emit_analyzed, &o);
+    if (session) {
+        o.llm = llm_analyst_new(session, mode, window, emit, &o, log_note_level, llm_ctx);
+        if (o.llm)
+            analyzer_on_unmatched(a, llm_failure_line, llm_analyst_text_line, o.llm);
+    }
+    if (!o.w || !a || (session && !o.llm)) {
         log_error(NULL, "out of memory");
         status = HEAL_EXIT_INTERNAL;
         goto out;
@@ -291,7 +319,15 @@ int main(int argc, const char **argv)
             close(fd);
     }
     analyzer_flush(a);
+    if (o.llm)
+        llm_analyst_flush(o.llm);
     struct analyze_stats st = analyzer_stats(a);
+    st.diagnoses += o.llm ? llm_analyst_diagnoses(o.llm) : 0;
+    char llm_stats[256];
+    if (session) {
+        llm_session_describe(session, llm_stats, sizeof llm_stats);
+        log_info("llm", "%s", llm_stats);
+    }
     if (o.w && ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     if (o.text && st.diagnoses + st.unclassified == 0)
@@ -303,12 +339,17 @@ int main(int argc, const char **argv)
              : st.diagnoses + st.unclassified ? HEAL_EXIT_UNHEALTHY
                                               : HEAL_EXIT_OK;
 out:
+    llm_analyst_free(o.llm);
+    llm_session_free(session);
+    llm_config_free(&llm_cfg);
     analyzer_free(a);
     catalog_free(cat);
     if (o.w)
         ndjson_writer_free(o.w, NULL);
     poptFreeContext(pc);
     free(opt.window);
+    free(opt.llm);
+    free(opt.redact);
     options_free();
     return status;
 }

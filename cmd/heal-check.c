@@ -307,6 +307,10 @@ int main(int argc, const char **argv)
         set.defs[i].state_dir = run.state_dir[0] ? run.state_dir : NULL;
     run.out = ndjson_writer_new(STDOUT_FILENO);
     struct check_runner *runner = check_runner_new(opt.jobs, &err);
+    if (runner && run.out) { /* records go out in batches, before every wait */
+        ndjson_writer_batch(run.out);
+        check_runner_before_wait(runner, ndjson_writer_before_wait, run.out);
+    }
     if (!runner || !run.out) {
         log_error(NULL, "%s", runner ? "out of memory" : err.msg);
     } else if (check_runner_run(runner, set.defs, set.n, opt.watch ? 0 : (opt.count > 0 ? opt.count : 1),

@@ -14,6 +14,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "loop_status.h"
 #include "loop_tally.h"
 #include "ndjson.h"
 #include "options.h"
@@ -23,6 +24,7 @@
 #include "sdnotify.h"
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -34,26 +36,40 @@
 
 #define PROG "heal-loop"
 #define PID_FILE "heal-loop.pid"
-#define STATUS_FILE "status.json"
+#define STATUS_SUFFIX ".status.json"
+#define STATUS_MAX (16 * 1024 * 1024)
 #define STOP_WAIT_DEFAULT_MS 60000
 #define STOP_POLL_MS 50
 
 static struct {
     int once, apply, dry_run, monitor, all_states, workers;
     char *checks, *name, *pid_file, *metrics, *cycle, *max_risk, *drain_timeout, *stop_timeout;
+    char *by;
 } opt;
 
 struct ctx {
     struct loop_tally tally;
+    struct loop_history *history; /* NULL: status changes are not recorded this run */
     struct ndjson_writer *w;
     bool text, once, failed_output;
     const char *mode;
     char state_dir[STATE_PATH_MAX];
     char status_path[STATE_PATH_MAX];
+    const char *pid_file; /* the daemon's; NULL for --once */
     const char *metrics;
     int64_t cycle_ms, next_cycle_ms, watchdog_ms, next_watchdog_ms;
     unsigned long records_at_last_cycle;
 };
+
+/* Our reader is gone (or stdout broke): nobody would see what the loop does,
+ * so it drains and ends as on SIGTERM, which loop_run() takes by signalfd. */
+static void output_failed(struct ctx *c, const struct heal_error *err)
+{
+    c->failed_output = true;
+    if (errno != EPIPE)
+        log_error("stdout", "%s", err->msg);
+    kill(getpid(), SIGTERM);
+}
 
 static void put_line(struct ctx *c, const char *line, size_t len)
 {
@@ -61,11 +77,8 @@ static void put_line(struct ctx *c, const char *line, size_t len)
     if (c->failed_output)
         return;
     if (ndjson_writer_put_line(c->w, line, len, &err) != 0 ||
-        ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+        ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 static void put_record(struct ctx *c, jv rec)
@@ -75,11 +88,8 @@ static void put_record(struct ctx *c, jv rec)
         jv_free(rec);
         return;
     }
-    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0) {
-        c->failed_output = true;
-        if (errno != EPIPE)
-            log_error("stdout", "%s", err.msg);
-    }
+    if (ndjson_writer_put(c->w, rec, &err) != 0 || ndjson_writer_flush(c->w, &err) != 0)
+        output_failed(c, &err);
 }
 
 /* Outside text on a terminal: control characters shown as '?'. */
@@ -157,6 +167,9 @@ static void on_record(void *ctx, const char *line, size_t len, jv rec)
         jv_free(known);
     }
     loop_tally_record(&c->tally, &rec);
+    struct heal_error err;
+    if (c->history && loop_history_note_check(c->history, &rec, &err) < 0)
+        log_warn("history", "%s", err.msg);
     if (!c->text)
         put_line(c, line, len);
     jv_free(rec);
@@ -181,12 +194,40 @@ static void notify(const char *state)
         log_warn(NULL, "%s", err.msg);
 }
 
+/* loop/NAME.status.json: NAME from the pid file ("heal-loop" for
+ * heal-loop.pid), "once" for --once. */
+static int status_file_path(const char *loop_dir, const char *pid_path, char out[STATE_PATH_MAX])
+{
+    struct heal_error err;
+    char name[STATE_NAME_SIZE + sizeof STATUS_SUFFIX];
+    const char *base = pid_path ? strrchr(pid_path, '/') : NULL;
+    base = base ? base + 1 : pid_path ? pid_path : "once";
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".pid"))
+        len -= 4;
+    char raw[STATE_NAME_SIZE];
+    snprintf(raw, sizeof raw, "%.*s", (int)(len < STATE_NAME_MAX ? len : STATE_NAME_MAX), base);
+    char encoded[STATE_NAME_SIZE];
+    if (state_name_encode(raw[0] ? raw : "once", encoded, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        return -1;
+    }
+    snprintf(name, sizeof name, "%s%s", encoded, STATUS_SUFFIX);
+    if (state_path_join(out, STATE_PATH_MAX, loop_dir, name, &err) != 0) {
+        log_error("state", "%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void write_status(struct ctx *c)
 {
     struct heal_error err;
     jv extra = jv_object();
     extra = jv_object_set(extra, jv_string("pid"), jv_number(getpid()));
     extra = jv_object_set(extra, jv_string("mode"), jv_string(c->mode));
+    extra = jv_object_set(extra, jv_string("pid_file"),
+                          c->pid_file ? jv_string(c->pid_file) : jv_null());
     jv doc = loop_tally_status(&c->tally, extra);
     jv text = jv_dump_string(doc, 0);
     const char *s = jv_string_value(text);
@@ -343,11 +384,14 @@ static int loop_main(poptContext pc)
         goto out;
     }
     char loop_dir[STATE_PATH_MAX];
-    if (state_subdir(c.state_dir, "loop", loop_dir, &err) != 0 ||
-        state_path_join(c.status_path, sizeof c.status_path, loop_dir, STATUS_FILE, &err) != 0) {
+    if (state_subdir(c.state_dir, LOOP_DIR, loop_dir, &err) != 0) {
         log_error("state", "%s", err.msg);
         goto out;
     }
+    /* Without its history heal-loop still heals; only `heal-loop status` sees less. */
+    c.history = loop_history_open(c.state_dir, &err);
+    if (!c.history)
+        log_warn("history", "%s; status changes are not recorded", err.msg);
     if (!opt.once) {
         if (opt.pid_file)
             snprintf(pid_path, sizeof pid_path, "%s", opt.pid_file);
@@ -362,6 +406,11 @@ static int loop_main(poptContext pc)
             goto out;
         }
     }
+    /* One status file per daemon, named after its pid file, so a monitor
+     * and a healer in one state directory do not overwrite each other. */
+    if (status_file_path(loop_dir, opt.once ? NULL : pid_path, c.status_path) != 0)
+        goto out;
+    c.pid_file = opt.once ? NULL : pid_path;
     c.text = output_is_text();
     c.w = ndjson_writer_new(STDOUT_FILENO);
     if (!c.w) {
@@ -445,6 +494,7 @@ out:
     if (c.w)
         ndjson_writer_free(c.w, NULL);
     pidfile_release(pid_path, pid_fd);
+    loop_history_close(c.history);
     loop_tally_free(&c.tally);
     return status;
 }
@@ -506,6 +556,105 @@ static int stop_main(void)
     return HEAL_EXIT_OK;
 }
 
+/* --- heal-loop status --- */
+
+static void warn_unreadable(const jv *report)
+{
+    jv counts = jv_object_get(jv_copy(*report), jv_string("unreadable"));
+    static const char *const files[] = {"history", "journal"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        jv n = jv_object_get(jv_copy(counts), jv_string(files[i]));
+        if (jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) > 0)
+            log_warn(files[i], "%.0f unreadable lines skipped", jv_number_value(n));
+        jv_free(n);
+    }
+    jv_free(counts);
+}
+
+/* The daemons that wrote a status file in STATE/loop: each with its pid
+ * file, whether it runs now (by the pid file's lock), its mode and when
+ * it last wrote. */
+static jv daemons_found(const char *state)
+{
+    struct heal_error err;
+    jv loops = jv_array();
+    char dir[STATE_PATH_MAX];
+    if (state_path_join(dir, sizeof dir, state, LOOP_DIR, &err) != 0)
+        return loops;
+    DIR *d = opendir(dir);
+    if (!d)
+        return loops;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name), slen = strlen(STATUS_SUFFIX);
+        if (e->d_name[0] == '.' || len <= slen || strcmp(e->d_name + len - slen, STATUS_SUFFIX))
+            continue;
+        char path[STATE_PATH_MAX], *text = NULL;
+        size_t n;
+        if (state_path_join(path, sizeof path, dir, e->d_name, &err) != 0 ||
+            atomicfile_read(path, STATUS_MAX, &text, &n, &err) != 0 || !text)
+            continue;
+        while (n && text[n - 1] == '\n')
+            n--;
+        jv doc = ndjson_parse_line(text, n, &err); /* checked first: never jq's parser on bad bytes */
+        free(text);
+        const char *pid_file = record_string_borrow(&doc, "pid_file");
+        if (pid_file) {
+            pid_t pid = 0;
+            int running = pidfile_probe(pid_file, &pid, &err);
+            jv one = jv_object();
+            one = jv_object_set(one, jv_string("pid_file"), jv_string(pid_file));
+            one = jv_object_set(one, jv_string("pid"), running == 1 ? jv_number(pid) : jv_null());
+            one = jv_object_set(one, jv_string("running"), jv_bool(running == 1));
+            one = jv_object_set(one, jv_string("mode"),
+                                jv_object_get(jv_copy(doc), jv_string("mode")));
+            one = jv_object_set(one, jv_string("updated"),
+                                jv_object_get(jv_copy(doc), jv_string("ts")));
+            loops = jv_array_append(loops, one);
+        }
+        jv_free(doc);
+    }
+    closedir(d);
+    return loops;
+}
+
+static int status_main(poptContext pc)
+{
+    char state[STATE_PATH_MAX];
+    struct heal_error err;
+    jv report;
+    if (poptPeekArg(pc)) {
+        log_error("status", "unexpected argument '%s'", poptPeekArg(pc));
+        return HEAL_EXIT_USAGE;
+    }
+    if (opt.by && !*opt.by) {
+        log_error("status", "--by needs a label name");
+        return HEAL_EXIT_USAGE;
+    }
+    if (state_dir_resolve(heal_opts.state_dir, state, &err) != 0 ||
+        loop_status_collect(state, opt.by, clock_now_ms(), &report, &err) != 0) {
+        log_error("status", "%s", err.msg);
+        return HEAL_EXIT_INTERNAL;
+    }
+    warn_unreadable(&report);
+    int status = loop_status_all_ok(&report) ? HEAL_EXIT_OK : HEAL_EXIT_UNHEALTHY;
+    if (!opt.by)
+        report = jv_object_set(report, jv_string("loops"), daemons_found(state));
+    if (output_is_text()) {
+        loop_status_print_text(stdout, &report, output_use_color());
+        jv_free(report);
+    } else {
+        jv line = jv_dump_string(report, 0);
+        printf("%s\n", jv_string_value(line));
+        jv_free(line);
+    }
+    if (fflush(stdout) != 0 && errno != EPIPE) {
+        log_error("stdout", "%s", strerror(errno));
+        status = HEAL_EXIT_INTERNAL;
+    }
+    return status;
+}
+
 int main(int argc, const char **argv)
 {
     const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
@@ -550,11 +699,20 @@ int main(int argc, const char **argv)
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
+    struct poptOption status_table[] = {
+        {"by", '\0', POPT_ARG_STRING, &opt.by, 0,
+         "roll targets up by the value of LABEL (e.g. project)", "LABEL"},
+        HEAL_COMMON_OPTIONS,
+        POPT_TABLEEND,
+    };
     struct poptOption *table = loop_table;
     const char *name = PROG;
     if (sub && !strcmp(sub, "stop")) {
         table = stop_table;
         name = PROG " stop";
+    } else if (sub && !strcmp(sub, "status")) {
+        table = status_table;
+        name = PROG " status";
     } else if (sub) {
         fprintf(stderr, PROG ": '%s': not a subcommand (status, stop, run) (try --help)\n", sub);
         return HEAL_EXIT_USAGE;
@@ -575,7 +733,9 @@ int main(int argc, const char **argv)
         status = HEAL_EXIT_OK;
         break;
     case OPTIONS_RUN:
-        status = sub ? stop_main() : loop_main(pc);
+        status = !sub                   ? loop_main(pc)
+                 : !strcmp(sub, "stop") ? stop_main()
+                                        : status_main(pc);
         break;
     }
     poptFreeContext(pc);
@@ -587,6 +747,7 @@ int main(int argc, const char **argv)
     free(opt.max_risk);
     free(opt.drain_timeout);
     free(opt.stop_timeout);
+    free(opt.by);
     options_free();
     return status;
 }

@@ -8,6 +8,7 @@
 #include "duration.h"
 #include "exitcode.h"
 #include "history.h"
+#include "llm_propose.h"
 #include "log.h"
 #include "ndjson.h"
 #include "options.h"
@@ -28,7 +29,7 @@
 
 static struct {
     int list;
-    char *half_life;
+    char *half_life, *llm, *redact;
     char **playbooks; /* --playbook, repeatable */
 } opt;
 
@@ -36,7 +37,11 @@ struct out {
     struct ndjson_writer *w;
     bool text, color, failed;
     unsigned long proposals;
+    struct llm_session *llm; /* NULL unless a model is asked */
+    enum llm_mode mode;
+    char *llm_ctx; /* the context of the model's log lines */
 };
+
 
 static void emit(struct out *o, jv rec)
 {
@@ -108,6 +113,8 @@ static uint64_t propose_fd(const struct playbook *pb, const struct history *h, i
         if (record_is_type(&rec, "diagnosis")) {
             log_set_trace(record_string_borrow(&rec, "trace"));
             p = propose_diagnosis(pb, h, rec, &err);
+            if (jv_is_valid(p) && o->llm)
+                p = llm_propose(o->llm, o->mode, pb, h, rec, p, log_note_level, o->llm_ctx);
             if (!jv_is_valid(p)) {
                 log_error_at(name, ndjson_reader_lineno(r), "%s", err.msg);
                 bad++;
@@ -136,9 +143,11 @@ int main(int argc, const char **argv)
         {"playbook", '\0', POPT_ARG_ARGV, &opt.playbooks, 0,
          "also load the playbook entries in FILE (repeatable)", "FILE"},
         {"list", '\0', POPT_ARG_NONE, &opt.list, 0, "list the playbook and exit", NULL},
+        LLM_POPT_OPTIONS(&opt.llm, &opt.redact),
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
+    char llm_ctx[] = "llm"; /* the context of the model's log lines */
     signals_install();
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
@@ -148,6 +157,8 @@ int main(int argc, const char **argv)
     struct playbook *pb = NULL;
     struct history *h = NULL;
     struct out o = {0};
+    struct llm_config llm_cfg = {0};
+    o.llm_ctx = llm_ctx;
     switch (options_settle(pc, rc, PROG, &err)) {
     case OPTIONS_USAGE:
         log_error(NULL, "%s", err.msg);
@@ -165,6 +176,11 @@ int main(int argc, const char **argv)
     }
     char dir[CONFIG_PATH_MAX];
     bool have_dir = config_dir_resolve(heal_opts.config_dir, geteuid(), dir, &err) == 0;
+    if (!opt.list && llm_start(opt.llm, opt.redact, have_dir ? dir : NULL, heal_opts.state_dir,
+                               log_note, llm_ctx, &llm_cfg, &o.mode, &o.llm, &err) != 0) {
+        log_error(NULL, "%s", err.msg);
+        goto out;
+    }
     unsigned problems = 0;
     pb = playbook_load(have_dir ? dir : NULL, true, (const char *const *)opt.playbooks,
                        report_playbook, NULL, &problems);
@@ -218,16 +234,25 @@ int main(int argc, const char **argv)
     if (ndjson_writer_flush(o.w, &err) != 0 && errno != EPIPE)
         log_error("stdout", "%s", err.msg);
     log_info(NULL, "%lu proposals", o.proposals);
+    char llm_stats[256];
+    if (o.llm) {
+        llm_session_describe(o.llm, llm_stats, sizeof llm_stats);
+        log_info("llm", "%s", llm_stats);
+    }
     status = bad || problems ? HEAL_EXIT_BADINPUT
              : o.proposals   ? HEAL_EXIT_UNHEALTHY
                              : HEAL_EXIT_OK;
 out:
+    llm_session_free(o.llm);
+    llm_config_free(&llm_cfg);
     history_free(h);
     playbook_free(pb);
     if (o.w)
         ndjson_writer_free(o.w, NULL);
     poptFreeContext(pc);
     free(opt.half_life);
+    free(opt.llm);
+    free(opt.redact);
     for (char **f = opt.playbooks; f && *f; f++)
         free(*f);
     free(opt.playbooks);

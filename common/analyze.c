@@ -37,6 +37,10 @@ struct analyzer {
     /* Built once from the tables below, indexed by category_index. */
     bool causes[CATALOG_CATEGORIES][CATALOG_CATEGORIES];
     int rank[CATALOG_CATEGORIES];
+    /* Lines the catalog does not know, for whoever asked (analyzer_on_unmatched). */
+    analyze_wants_fn *wants;
+    analyze_unmatched_fn *unmatched;
+    void *unmatched_ctx;
 };
 
 static int causal_rank(const char *category);
@@ -410,6 +414,38 @@ uint64_t analyze_count_lines(const char *data, size_t len)
     return count_newlines(data, len) + (len > 0 && data[len - 1] != '\n');
 }
 
+void analyzer_on_unmatched(struct analyzer *a, analyze_wants_fn *wants, analyze_unmatched_fn *fn,
+                           void *ctx)
+{
+    a->wants = wants;
+    a->unmatched = fn;
+    a->unmatched_ctx = ctx;
+}
+
+/* The lines of a block that the hook wants and no signature matches. */
+static void unmatched_lines(struct analyzer *a, const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        struct catalog_match m;
+        if (n > 0 && a->wants(p, n)) {
+            if (catalog_match_line(a->catalog, p, n, &m)) {
+                jv_free(m.facts);
+            } else {
+                int64_t now = clock_now_ms(), at;
+                if (!analyze_line_time(p, n, now, &at))
+                    at = now;
+                a->unmatched(a->unmatched_ctx, p, n, at);
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
 void analyzer_text_block(struct analyzer *a, const char *data, size_t len)
 {
     a->stats.lines += analyze_count_lines(data, len);
@@ -418,6 +454,8 @@ void analyzer_text_block(struct analyzer *a, const char *data, size_t len)
     a->consumed = 0;
     catalog_scan_block(a->catalog, data, len, block_line, a);
     a->blk = NULL;
+    if (a->unmatched)
+        unmatched_lines(a, data, len);
 }
 
 #define MULTILINE_LINES_MAX 200 /* lines of one traceback looked at */

@@ -41,6 +41,17 @@ void analyzer_free(struct analyzer *a);
 void analyzer_text_block(struct analyzer *a, const char *data, size_t len);
 /* One record (consumed): a check is diagnosed, anything else passes through. */
 void analyzer_record(struct analyzer *a, jv record);
+/*
+ * With a hook set, each text line that `wants` (cheap, e.g. it reads like
+ * a failure) and that no signature matches goes to fn, with its time
+ * (its own timestamp, else now): the catalog does not know it, something
+ * else may.  Without one (the default) such lines cost nothing.
+ */
+typedef bool analyze_wants_fn(const char *line, size_t len);
+typedef void analyze_unmatched_fn(void *ctx, const char *line, size_t len, int64_t at_ms);
+void analyzer_on_unmatched(struct analyzer *a, analyze_wants_fn *wants, analyze_unmatched_fn *fn,
+                           void *ctx);
+
 /* Emits every open group (end of input). */
 void analyzer_flush(struct analyzer *a);
 

@@ -34,6 +34,7 @@ struct job {
     const char *target, *trace, *signature;
     const struct check_def *def; /* our check for the target, or NULL */
     jv labels;                   /* its labels: the only ones we trust */
+    bool from_llm;               /* the proposal answers a model's diagnosis */
     struct cand *cs;
     int n;
 };
@@ -128,9 +129,16 @@ static void judge_static(const struct job *j, struct cand *c)
 {
     const struct apply_config *cfg = j->c;
     jv src = jv_object_get(jv_copy(c->json), jv_string("source"));
-    /* Anything but our playbook's own word is treated as a model's suggestion. */
-    c->llm = jv_get_kind(src) == JV_KIND_STRING && strcmp(jv_string_value(src), "playbook") != 0;
+    jv approval_v = jv_object_get(jv_copy(c->json), jv_string("approval"));
+    /* Anything but our playbook's own word is treated as a model's suggestion, and so is
+     * whatever was proposed for a diagnosis a model made. */
+    c->llm = (jv_get_kind(src) == JV_KIND_STRING && strcmp(jv_string_value(src), "playbook") != 0) ||
+             j->from_llm;
+    /* An approval the record asks for is never waived, whatever our playbook says. */
+    bool approval = jv_is_valid(approval_v) && !(jv_get_kind(approval_v) == JV_KIND_STRING &&
+                                                 !strcmp(jv_string_value(approval_v), "auto"));
     jv_free(src);
+    jv_free(approval_v);
     if (jv_get_kind(c->json) != JV_KIND_OBJECT || !record_string_borrow(&c->json, "remedy")) {
         why(c, "denied", "candidate without a remedy id");
         return;
@@ -157,6 +165,9 @@ static void judge_static(const struct job *j, struct cand *c)
         why(c, "denied",
             "suggested by a language model: runs only with --interactive, after "
             "the operator confirms the exact command");
+    else if (approval && !cfg->interactive)
+        why(c, "denied", "the proposal asks for an operator's approval: runs only with "
+                         "--interactive");
     else if (c->r->risk > cfg->max_risk)
         why(c, "denied", "risk %s is above --max-risk %s", playbook_risk_name(c->r->risk),
             playbook_risk_name(cfg->max_risk));
@@ -529,6 +540,8 @@ enum apply_verdict apply_proposal(const struct apply_config *cfg, jv proposal,
     j.target = record_string_borrow(&proposal, "target");
     j.trace = record_string_borrow(&proposal, "trace");
     j.signature = record_string_borrow(&proposal, "signature");
+    const char *analyzer = record_string_borrow(&proposal, "analyzer");
+    j.from_llm = analyzer && strcmp(analyzer, "catalog") != 0 && strcmp(analyzer, "none") != 0;
     if (!j.target || !*j.target || !record_string_borrow(&proposal, "id")) {
         jv_free(j.labels);
         heal_error_set(err, "proposal without a 'target' or an 'id'");

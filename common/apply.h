@@ -6,8 +6,12 @@
  * candidate, best first, the remedy is looked up in OUR playbook and filled
  * again with playbook_fill() from the labels of OUR check configuration
  * (found by target) and those facts; the record's argv is never read.
- * Then policy: risk at most max_risk, `auto` unless interactive, source
- * "llm" only when interactive.  The first candidate that passes is taken;
+ * Then policy: risk at most max_risk, `auto` unless interactive, and a
+ * model's suggestion only when interactive, after the operator confirms
+ * the exact argv: a candidate whose source is not "playbook", or whose
+ * proposal names an analyzer other than catalog or none (heal-propose
+ * marks those of a model's diagnosis "llm").  A candidate whose approval
+ * is anything but "auto" runs only when interactive, too.  The first candidate that passes is taken;
  * each one refused before it gets an outcome `denied` with the reason.
  *
  * Executing (execute true) takes the target's lock (waiting lock_wait_ms,
@@ -49,7 +53,6 @@
 #define APPLY_EXCERPT_MAX 2048  /* bytes of stdout/stderr kept in an outcome */
 #define APPLY_OUTPUT_MAX (64 * 1024)
 #define APPLY_CHECK_MARGIN_MS 5000 /* heal-check's own start-up, beyond the check timeout */
-#define APPLY_SLEEP_SLICE_MS 100   /* how often a wait looks at the stop flag */
 #define APPLY_HEAL_CHECK "heal-check"
 
 typedef void apply_emit_fn(void *ctx, jv record);
@@ -102,7 +105,7 @@ int apply_find_heal_check(char out[PATH_MAX]);
 int apply_run_argv(char *const *argv, int64_t timeout_ms, struct spawn_result *res,
                    struct heal_error *err);
 
-/* An excerpt of captured output, printable, at most APPLY_EXCERPT_MAX bytes. */
+/* An excerpt of captured output, secrets redacted, printable, at most APPLY_EXCERPT_MAX bytes. */
 jv apply_excerpt(const struct spawn_output *o);
 
 /* A spawn result's exit status as JSON: the code, or null after a signal or timeout. */

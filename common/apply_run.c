@@ -1,12 +1,12 @@
 /* apply_run.c — running remedies and re-checks for heal-apply (see apply.h). */
 #include "apply.h"
+#include "redact.h"
 #include "clock.h"
 #include "excerpt.h"
 #include "ndjson.h"
 #include "record.h"
 #include "signals.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,13 @@ int apply_run_argv(char *const *argv, int64_t timeout_ms, struct spawn_result *r
 jv apply_excerpt(const struct spawn_output *o)
 {
     char buf[APPLY_EXCERPT_MAX + 4];
-    bool whole = excerpt_printable(o->data, o->len, buf, APPLY_EXCERPT_MAX + 1);
+    /* Redacted first, while lines are still lines (key=value ends at a newline). */
+    size_t len = 0;
+    char *clean = redact_text(o->data, o->len, REDACT_NORMAL, &len, NULL);
+    if (!clean)
+        return jv_string("(output withheld: out of memory while redacting it)");
+    bool whole = excerpt_printable(clean, len, buf, APPLY_EXCERPT_MAX + 1);
+    free(clean);
     if (!whole || o->truncated)
         strcat(buf, "...");
     return jv_string(buf);
@@ -42,15 +48,7 @@ jv apply_exit_json(const struct spawn_result *res)
 
 bool apply_sleep(int64_t ms)
 {
-    int64_t end = clock_mono_ms() + ms;
-    for (;;) {
-        if (signals_stop_requested())
-            return false;
-        int64_t left = end - clock_mono_ms();
-        if (left <= 0)
-            return true;
-        poll(NULL, 0, (int)(left < APPLY_SLEEP_SLICE_MS ? left : APPLY_SLEEP_SLICE_MS));
-    }
+    return signals_pause(ms);
 }
 
 int apply_find_heal_check(char out[PATH_MAX])

@@ -107,11 +107,14 @@ fail:
     return -1;
 }
 
-int atomicfile_read(const char *path, size_t max, char **data, size_t *len, struct heal_error *err)
+static int read_all(const char *path, int flags, size_t max, char **data, size_t *len,
+                    struct heal_error *err)
 {
     *data = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0 && errno == EPERM && (flags & O_NOATIME))
+        fd = open(path, O_RDONLY | O_CLOEXEC); /* not ours: O_NOATIME is refused */
     if (fd < 0 && errno == ENOENT)
         return 1;
     if (fd < 0)
@@ -164,6 +167,17 @@ fail:
     free(buf);
     close(fd);
     return -1;
+}
+
+int atomicfile_read(const char *path, size_t max, char **data, size_t *len, struct heal_error *err)
+{
+    return read_all(path, 0, max, data, len, err);
+}
+
+int atomicfile_read_cache(const char *path, size_t max, char **data, size_t *len,
+                          struct heal_error *err)
+{
+    return read_all(path, O_NOATIME, max, data, len, err);
 }
 
 int atomicfile_cleanup(const char *dir, int64_t older_than_ms, size_t *removed,

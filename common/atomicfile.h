@@ -52,6 +52,14 @@ int atomicfile_write_cache(const char *path, const void *data, size_t len, mode_
  * reported as such and never silently cut.
  */
 int atomicfile_read(const char *path, size_t max, char **data, size_t *len, struct heal_error *err);
+/*
+ * atomicfile_read for a cache file of ours (check state): its access time
+ * is left alone (O_NOATIME, where the file is ours).  Under relatime the
+ * first read after each write would otherwise write the inode back, a
+ * journal update per check in a run of 1,000.
+ */
+int atomicfile_read_cache(const char *path, size_t max, char **data, size_t *len,
+                          struct heal_error *err);
 
 /*
  * Removes this module's temp files in `dir` last modified at least

@@ -12,8 +12,9 @@
  * runner polls with every other task (see check_runner.h).  Kinds never
  * print; what they found goes into struct check_result.
  *
- * jv ownership: a check_result owns its jv fields; check_result_free()
- * releases them.  check_def.def and .labels are owned by the definition.
+ * jv ownership: a check_result owns its jv fields and buffers;
+ * check_result_free() releases them.  check_def.def and .labels are
+ * owned by the definition.
  *
  * Kinds that remember something between runs (the log kind's offset)
  * keep it under check_def.state_dir, which the program fills in; without
@@ -25,6 +26,7 @@
 #include "config.h"
 #include "error.h"
 #include "exitcode.h"
+#include "jsonbuf.h"
 #include "range.h"
 
 #include <jv.h>
@@ -59,6 +61,9 @@ struct check_def {
     double flap_low, flap_high; /* percent state change thresholds */
     const struct check_kind *impl;
     void *kind_data; /* parsed kind-specific settings, owned by the kind */
+    /* During prepare() only: the values of the kind's fields by row of its
+     * table, jv_invalid() where absent (borrowed; see config_fields_read). */
+    const jv *kind_fields;
     int watch_fd;    /* --watch: readable means "run me now"; -1 if none */
     void *watch_data;
     /* Borrowed, set by the program after opening it; NULL: no state kept. */
@@ -71,6 +76,15 @@ struct check_result {
     jv output;   /* string, long output, may be "" */
     jv perfdata; /* array of {label,value,uom,warn,crit,min,max} */
     jv evidence; /* object */
+    /*
+     * Perfdata items and evidence members already written as compact JSON,
+     * comma-separated, no brackets; a record lists them before those of
+     * perfdata and evidence.  check_result_perf() and the
+     * check_result_evidence_*() helpers write here: building a jv object
+     * per item cost more than an HTTP check itself in a run of 1,000.
+     */
+    struct jsonbuf perf_json, evidence_json;
+    bool json_lost; /* out of memory while writing them: no record */
     int64_t duration_ms;
 };
 
@@ -91,7 +105,7 @@ struct check_kind {
     const char *name;
     /* Kind-specific fields accepted besides the common ones; {NULL} ends. */
     const struct config_field *fields;
-    /* Validates kind fields and fills def->kind_data.  Optional. */
+    /* Validates kind fields (def->kind_fields) and fills def->kind_data.  Optional. */
     int (*prepare)(struct check_def *def, struct heal_error *err);
     void (*release)(struct check_def *def);
     /*
@@ -131,6 +145,18 @@ void check_result_set(struct check_result *r, enum nagios_status status, const c
 /* Appends a perfdata item; warn/crit strings may be NULL. */
 void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
                        const char *warn, const char *crit, double min, double max);
+/*
+ * Adds an evidence member; key is ours (no escaping), never one the
+ * result's evidence object also holds.  Text that is not valid UTF-8 is
+ * repaired as jq repairs it; json is compact JSON the caller wrote.
+ */
+void check_result_evidence_text(struct check_result *r, const char *key, const char *s, size_t len);
+void check_result_evidence_number(struct check_result *r, const char *key, double value);
+/* An object of n numbers named by names[] (ours, no escaping). */
+void check_result_evidence_numbers(struct check_result *r, const char *key,
+                                   const char *const *names, const double *values, size_t n);
+void check_result_evidence_json(struct check_result *r, const char *key, const char *json,
+                                size_t len);
 /* Fills in the kind's default warn/crit where the definition gave none. */
 int check_default_thresholds(struct check_def *def, const char *warn, const char *crit,
                              struct heal_error *err);

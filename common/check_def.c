@@ -1,5 +1,6 @@
 #include "check.h"
 #include "duration.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,37 +12,53 @@
 #define FLAP_LOW_DEFAULT 5.0   /* what Nagios' sample nagios.cfg ships */
 #define FLAP_HIGH_DEFAULT 20.0
 
-static const struct config_field common_fields[] = {
-    {"name", CONFIG_STRING, true},
-    {"kind", CONFIG_STRING, true},
-    {"target", CONFIG_STRING, false},
-    {"description", CONFIG_STRING, false},
-    {"labels", CONFIG_OBJECT, false},
-    {"warn", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
-    {"crit", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
-    {"timeout", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"interval", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"retry_interval", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"max_attempts", CONFIG_NUMBER, false},
-    {"flap_low", CONFIG_NUMBER, false},
-    {"flap_high", CONFIG_NUMBER, false},
-    {"disabled", CONFIG_BOOL, false},
-    {NULL, 0, false},
+/* Rows of common_fields, so a field's value is found by its row. */
+enum common_field {
+    F_NAME,
+    F_KIND,
+    F_TARGET,
+    F_DESCRIPTION,
+    F_LABELS,
+    F_WARN,
+    F_CRIT,
+    F_TIMEOUT,
+    F_INTERVAL,
+    F_RETRY_INTERVAL,
+    F_MAX_ATTEMPTS,
+    F_FLAP_LOW,
+    F_FLAP_HIGH,
+    F_DISABLED,
+    F_COMMON /* the number of common fields */
 };
 
-static char *get_string(const jv *o, const char *key)
+static const struct config_field common_fields[] = {
+    [F_NAME] = {"name", CONFIG_STRING, true},
+    [F_KIND] = {"kind", CONFIG_STRING, true},
+    [F_TARGET] = {"target", CONFIG_STRING, false},
+    [F_DESCRIPTION] = {"description", CONFIG_STRING, false},
+    [F_LABELS] = {"labels", CONFIG_OBJECT, false},
+    [F_WARN] = {"warn", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    [F_CRIT] = {"crit", CONFIG_STRING | CONFIG_NUMBER | CONFIG_NULL, false},
+    [F_TIMEOUT] = {"timeout", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_INTERVAL] = {"interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_RETRY_INTERVAL] = {"retry_interval", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_MAX_ATTEMPTS] = {"max_attempts", CONFIG_NUMBER, false},
+    [F_FLAP_LOW] = {"flap_low", CONFIG_NUMBER, false},
+    [F_FLAP_HIGH] = {"flap_high", CONFIG_NUMBER, false},
+    [F_DISABLED] = {"disabled", CONFIG_BOOL, false},
+    [F_COMMON] = {NULL, 0, false},
+};
+
+/* A copy of v's text if it is a string, else NULL; borrows v. */
+static char *string_copy(jv v)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
-    jv_free(v);
-    return s;
+    return jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
 }
 
-/* A number means seconds; a string is a duration ("250ms", "1m"). */
-static int get_duration(const jv *o, const char *key, int64_t fallback, int64_t *out,
+/* A number means seconds; a string is a duration ("250ms", "1m").  Borrows v. */
+static int get_duration(jv v, const char *key, int64_t fallback, int64_t *out,
                         struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
     int rc = 0;
     *out = fallback;
     if (jv_get_kind(v) == JV_KIND_NUMBER) {
@@ -57,14 +74,13 @@ static int get_duration(const jv *o, const char *key, int64_t fallback, int64_t 
         else if (*out <= 0)
             rc = heal_error_set(err, "field '%s': must be longer than 0", key);
     }
-    jv_free(v);
     return rc;
 }
 
-static int get_range(const jv *o, const char *key, bool *has, struct range *r, char **text,
+/* Borrows v. */
+static int get_range(jv v, const char *key, bool *has, struct range *r, char **text,
                      struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
     char buf[64];
     const char *s = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING) {
@@ -84,7 +100,6 @@ static int get_range(const jv *o, const char *key, bool *has, struct range *r, c
             *text = strdup(s);
         }
     }
-    jv_free(v);
     return rc;
 }
 
@@ -104,6 +119,55 @@ static int labels_are_strings(const jv *labels, struct heal_error *err)
     return rc;
 }
 
+/* The number in v (borrowed), or fallback when there is none. */
+static double number_or(jv v, double fallback)
+{
+    return jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : fallback;
+}
+
+/* Everything after the spec check: v holds the values, by row of spec. */
+static int settle(struct check_def *def, const jv *v, struct heal_error *err)
+{
+    struct heal_error e;
+    char *target = string_copy(v[F_TARGET]);
+    def->target = target ? target : strdup(def->name);
+    if (jv_get_kind(v[F_LABELS]) == JV_KIND_OBJECT) {
+        def->labels = jv_copy(v[F_LABELS]);
+        if (labels_are_strings(&def->labels, &e) != 0)
+            return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    } else {
+        def->labels = jv_object();
+    }
+    if (get_range(v[F_WARN], "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
+        get_range(v[F_CRIT], "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
+        get_duration(v[F_TIMEOUT], "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms, &e) ||
+        get_duration(v[F_INTERVAL], "interval", CHECK_INTERVAL_DEFAULT_MS, &def->interval_ms, &e))
+        return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    /* A SOFT problem is confirmed three times as fast (10 s by default). */
+    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
+    if (get_duration(v[F_RETRY_INTERVAL], "retry_interval", retry_default, &def->retry_interval_ms,
+                     &e))
+        return heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    double m = number_or(v[F_MAX_ATTEMPTS], CHECK_MAX_ATTEMPTS_DEFAULT);
+    int rc = 0;
+    if (m < 1 || m > 100 || m != floor(m))
+        rc = heal_error_set(err, "check '%s': field 'max_attempts' must be 1 to 100", def->name);
+    def->max_attempts = (int)m;
+    def->flap_low = number_or(v[F_FLAP_LOW], FLAP_LOW_DEFAULT);
+    def->flap_high = number_or(v[F_FLAP_HIGH], FLAP_HIGH_DEFAULT);
+    if (rc == 0 &&
+        !(def->flap_low >= 0 && def->flap_low <= def->flap_high && def->flap_high <= 100))
+        rc = heal_error_set(err, "check '%s': need 0 <= flap_low <= flap_high <= 100", def->name);
+    if (rc == 0 && def->impl->prepare) {
+        def->kind_fields = v + F_COMMON;
+        rc = def->impl->prepare(def, &e);
+        def->kind_fields = NULL;
+        if (rc != 0)
+            rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    }
+    return rc;
+}
+
 int check_def_init(struct check_def *def, jv object, const char *source, struct heal_error *err)
 {
     memset(def, 0, sizeof *def);
@@ -116,8 +180,12 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
     }
     def->def = object;
     def->source = strdup(source ? source : "");
-    def->name = get_string(&object, "name");
-    def->kind = get_string(&object, "kind");
+    /* The kind says which fields are allowed: name and kind come first. */
+    jv name = config_field_peek(object, "name"), kind = config_field_peek(object, "kind");
+    def->name = string_copy(name);
+    def->kind = string_copy(kind);
+    jv_free(name);
+    jv_free(kind);
     if (!def->name || !def->kind) {
         int rc = heal_error_set(err, "missing required field '%s'", def->name ? "kind" : "name");
         check_def_free(def);
@@ -148,55 +216,14 @@ int check_def_init(struct check_def *def, jv object, const char *source, struct 
         spec[n++] = *f;
     spec[n] = (struct config_field){NULL, 0, false};
 
+    jv values[CHECK_FIELDS_MAX];
     struct heal_error e;
     int rc = 0;
-    if (config_check_fields(object, spec, &e) != 0)
+    if (config_fields_read(object, spec, values, &e) != 0)
         rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    char *target = rc == 0 ? get_string(&object, "target") : NULL;
-    def->target = target ? target : strdup(def->name);
-    if (rc == 0) {
-        def->labels = jv_object_get(jv_copy(object), jv_string("labels"));
-        if (jv_get_kind(def->labels) != JV_KIND_OBJECT) {
-            jv_free(def->labels);
-            def->labels = jv_object();
-        } else if (labels_are_strings(&def->labels, &e) != 0) {
-            rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-        }
-    }
-    if (rc == 0 && (get_range(&object, "warn", &def->has_warn, &def->warn, &def->warn_text, &e) ||
-                    get_range(&object, "crit", &def->has_crit, &def->crit, &def->crit_text, &e) ||
-                    get_duration(&object, "timeout", CHECK_TIMEOUT_DEFAULT_MS, &def->timeout_ms,
-                                 &e) ||
-                    get_duration(&object, "interval", CHECK_INTERVAL_DEFAULT_MS,
-                                 &def->interval_ms, &e)))
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    /* A SOFT problem is confirmed three times as fast (10 s by default). */
-    int64_t retry_default = def->interval_ms / 3 > 0 ? def->interval_ms / 3 : 1;
-    if (rc == 0 && get_duration(&object, "retry_interval", retry_default,
-                                &def->retry_interval_ms, &e))
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
-    if (rc == 0) {
-        jv v = jv_object_get(jv_copy(object), jv_string("max_attempts"));
-        double m = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v)
-                                                     : CHECK_MAX_ATTEMPTS_DEFAULT;
-        jv_free(v);
-        if (m < 1 || m > 100 || m != floor(m))
-            rc = heal_error_set(err, "check '%s': field 'max_attempts' must be 1 to 100",
-                                def->name);
-        def->max_attempts = (int)m;
-        v = jv_object_get(jv_copy(object), jv_string("flap_low"));
-        def->flap_low = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_LOW_DEFAULT;
-        jv_free(v);
-        v = jv_object_get(jv_copy(object), jv_string("flap_high"));
-        def->flap_high = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : FLAP_HIGH_DEFAULT;
-        jv_free(v);
-        if (rc == 0 && !(def->flap_low >= 0 && def->flap_low <= def->flap_high &&
-                         def->flap_high <= 100))
-            rc = heal_error_set(err, "check '%s': need 0 <= flap_low <= flap_high <= 100",
-                                def->name);
-    }
-    if (rc == 0 && def->impl->prepare && def->impl->prepare(def, &e) != 0)
-        rc = heal_error_set(err, "check '%s': %s", def->name, e.msg);
+    else
+        rc = settle(def, values, err);
+    config_fields_free(values, spec);
     if (rc != 0)
         check_def_free(def);
     return rc;
@@ -237,6 +264,8 @@ void check_result_init(struct check_result *r)
     r->output = jv_string("");
     r->perfdata = jv_array();
     r->evidence = jv_object();
+    r->perf_json = r->evidence_json = (struct jsonbuf){NULL, 0, 0};
+    r->json_lost = false;
     r->duration_ms = 0;
 }
 
@@ -247,6 +276,8 @@ void check_result_free(struct check_result *r)
     jv_free(r->perfdata);
     jv_free(r->evidence);
     r->summary = r->output = r->perfdata = r->evidence = jv_null();
+    jsonbuf_free(&r->perf_json);
+    jsonbuf_free(&r->evidence_json);
 }
 
 void check_result_set(struct check_result *r, enum nagios_status status, const char *fmt, ...)
@@ -261,23 +292,109 @@ void check_result_set(struct check_result *r, enum nagios_status status, const c
     r->summary = jv_string(buf);
 }
 
-static jv number_or_null(double v)
+/* Starts the next item of a list in b: a comma unless it is the first. */
+static int next_item(struct jsonbuf *b, size_t room, struct heal_error *err)
 {
-    return isnan(v) ? jv_null() : jv_number(v);
+    return jsonbuf_reserve(b, room, err) || (b->len > 0 && jsonbuf_append(b, ",", 1, err)) ? -1 : 0;
 }
+
+/* An evidence member, whole or not at all; a failure makes the record fail. */
+static void evidence_done(struct check_result *r, size_t mark, int rc)
+{
+    if (rc != 0) {
+        r->evidence_json.len = mark;
+        r->json_lost = true;
+    }
+}
+
+/* Outside text (a mount point, a body) as a JSON string, invalid UTF-8 repaired as jq does. */
+static int text(struct jsonbuf *b, const char *s, size_t len, struct heal_error *err)
+{
+    if (utf8_valid(s, len, NULL))
+        return jsonbuf_append_string(b, s, len, err);
+    jv repaired = jv_string_sized(s, (int)len); /* bad bytes become U+FFFD */
+    int rc = jsonbuf_append_jv(b, &repaired, err);
+    jv_free(repaired);
+    return rc;
+}
+
+static int text_or_null(struct jsonbuf *b, const char *s, struct heal_error *err)
+{
+    return s ? text(b, s, strlen(s), err) : jsonbuf_append(b, "null", 4, err);
+}
+
+/* A literal piece of JSON. */
+#define LITERAL(b, text, err) jsonbuf_append(b, text, sizeof text - 1, err)
 
 void check_result_perf(struct check_result *r, const char *label, double value, const char *uom,
                        const char *warn, const char *crit, double min, double max)
 {
-    jv p = jv_object();
-    p = jv_object_set(p, jv_string("label"), jv_string(label));
-    p = jv_object_set(p, jv_string("value"), number_or_null(value));
-    p = jv_object_set(p, jv_string("uom"), jv_string(uom ? uom : ""));
-    p = jv_object_set(p, jv_string("warn"), warn ? jv_string(warn) : jv_null());
-    p = jv_object_set(p, jv_string("crit"), crit ? jv_string(crit) : jv_null());
-    p = jv_object_set(p, jv_string("min"), number_or_null(min));
-    p = jv_object_set(p, jv_string("max"), number_or_null(max));
-    r->perfdata = jv_array_append(r->perfdata, p);
+    struct jsonbuf *b = &r->perf_json;
+    size_t mark = b->len;
+    struct heal_error e;
+    /* jsonbuf writes NaN as null, as jq does. */
+    int rc = next_item(b, 160, &e) || LITERAL(b, "{\"label\":", &e) || text_or_null(b, label, &e) ||
+             LITERAL(b, ",\"value\":", &e) || jsonbuf_append_number(b, value, &e) ||
+             LITERAL(b, ",\"uom\":", &e) || text_or_null(b, uom ? uom : "", &e) ||
+             LITERAL(b, ",\"warn\":", &e) || text_or_null(b, warn, &e) ||
+             LITERAL(b, ",\"crit\":", &e) || text_or_null(b, crit, &e) ||
+             LITERAL(b, ",\"min\":", &e) || jsonbuf_append_number(b, min, &e) ||
+             LITERAL(b, ",\"max\":", &e) || jsonbuf_append_number(b, max, &e) ||
+             LITERAL(b, "}", &e);
+    if (rc != 0) {
+        b->len = mark;
+        r->json_lost = true;
+    }
+}
+
+/* Starts an evidence member, its comma and key; *mark is where it began. */
+static int member_start(struct check_result *r, const char *key, size_t room, size_t *mark,
+                        struct heal_error *err)
+{
+    *mark = r->evidence_json.len;
+    return next_item(&r->evidence_json, room, err) || jsonbuf_append_key(&r->evidence_json, key, err)
+               ? -1
+               : 0;
+}
+
+void check_result_evidence_text(struct check_result *r, const char *key, const char *s, size_t len)
+{
+    size_t mark;
+    struct heal_error e;
+    int rc = member_start(r, key, len + 32, &mark, &e) || text(&r->evidence_json, s, len, &e);
+    evidence_done(r, mark, rc);
+}
+
+void check_result_evidence_number(struct check_result *r, const char *key, double value)
+{
+    size_t mark;
+    struct heal_error e;
+    int rc = member_start(r, key, 64, &mark, &e) ||
+             jsonbuf_append_number(&r->evidence_json, value, &e);
+    evidence_done(r, mark, rc);
+}
+
+void check_result_evidence_numbers(struct check_result *r, const char *key,
+                                   const char *const *names, const double *values, size_t n)
+{
+    struct jsonbuf *b = &r->evidence_json;
+    size_t mark;
+    struct heal_error e;
+    int rc = member_start(r, key, 32 + n * 40, &mark, &e) || jsonbuf_append(b, "{", 1, &e);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = (i > 0 && jsonbuf_append(b, ",", 1, &e)) || jsonbuf_append_key(b, names[i], &e) ||
+             jsonbuf_append_number(b, values[i], &e);
+    evidence_done(r, mark, rc || jsonbuf_append(b, "}", 1, &e));
+}
+
+void check_result_evidence_json(struct check_result *r, const char *key, const char *json,
+                                size_t len)
+{
+    size_t mark;
+    struct heal_error e;
+    int rc = member_start(r, key, len + 32, &mark, &e) ||
+             jsonbuf_append(&r->evidence_json, json, len, &e);
+    evidence_done(r, mark, rc);
 }
 
 enum nagios_status check_evaluate(const struct check_def *def, double value)

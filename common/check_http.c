@@ -25,6 +25,7 @@
 #include <jq.h>
 #include <math.h>
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,25 +46,45 @@
 #define HTTP_ASSERT_TEXT_MAX 4096 /* body_contains, body_regex, json */
 #define HTTP_QUOTE_MAX 60         /* an assertion quoted in a summary */
 #define HTTP_JSON_VALUE_MAX 256   /* the jq result kept as evidence */
-#define HTTP_EXPECT_DEFAULT "200-399"
+#define HTTP_EXPECT_DEFAULT "200-399" /* as written in expect_text ... */
+#define HTTP_EXPECT_DEFAULT_LOW 200   /* ... and as parsed */
+#define HTTP_EXPECT_DEFAULT_HIGH 399
 #define HTTP_USER_AGENT "heal-check/" HEAL_VERSION
 #define HTTP_MS_PER_DAY 86400000.0
 
+/* Rows of http_fields: prepare() finds each value by its row. */
+enum http_field {
+    F_URL,
+    F_METHOD,
+    F_HEADERS,
+    F_BODY,
+    F_EXPECT_STATUS,
+    F_FOLLOW_REDIRECTS,
+    F_BODY_CONTAINS,
+    F_BODY_REGEX,
+    F_JSON,
+    F_CERT_WARN,
+    F_CERT_CRIT,
+    F_INSECURE,
+    F_BODY_MAX,
+    F_END
+};
+
 static const struct config_field http_fields[] = {
-    {"url", CONFIG_STRING, true},
-    {"method", CONFIG_STRING, false},
-    {"headers", CONFIG_OBJECT, false},
-    {"body", CONFIG_STRING, false},
-    {"expect_status", CONFIG_ARRAY | CONFIG_NUMBER | CONFIG_STRING, false},
-    {"follow_redirects", CONFIG_BOOL, false},
-    {"body_contains", CONFIG_STRING, false},
-    {"body_regex", CONFIG_STRING, false},
-    {"json", CONFIG_STRING, false},
-    {"cert_warn", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"cert_crit", CONFIG_STRING | CONFIG_NUMBER, false},
-    {"insecure", CONFIG_BOOL, false},
-    {"body_max", CONFIG_STRING | CONFIG_NUMBER, false},
-    {NULL, 0, false},
+    [F_URL] = {"url", CONFIG_STRING, true},
+    [F_METHOD] = {"method", CONFIG_STRING, false},
+    [F_HEADERS] = {"headers", CONFIG_OBJECT, false},
+    [F_BODY] = {"body", CONFIG_STRING, false},
+    [F_EXPECT_STATUS] = {"expect_status", CONFIG_ARRAY | CONFIG_NUMBER | CONFIG_STRING, false},
+    [F_FOLLOW_REDIRECTS] = {"follow_redirects", CONFIG_BOOL, false},
+    [F_BODY_CONTAINS] = {"body_contains", CONFIG_STRING, false},
+    [F_BODY_REGEX] = {"body_regex", CONFIG_STRING, false},
+    [F_JSON] = {"json", CONFIG_STRING, false},
+    [F_CERT_WARN] = {"cert_warn", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_CERT_CRIT] = {"cert_crit", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_INSECURE] = {"insecure", CONFIG_BOOL, false},
+    [F_BODY_MAX] = {"body_max", CONFIG_STRING | CONFIG_NUMBER, false},
+    [F_END] = {NULL, 0, false},
 };
 
 struct http_status_range {
@@ -102,31 +123,28 @@ struct http_run {
     char *body;
     size_t body_len, body_cap;
     bool body_truncated, out_of_memory;
-    char headers[HTTP_HEADERS_EXCERPT_MAX];
     size_t headers_len;
     bool headers_truncated;
+    /* Text buffers last: a run zeroes only what comes before them. */
+    char headers[HTTP_HEADERS_EXCERPT_MAX];
     char reason[128]; /* reason phrase of the last status line */
     char error[CURL_ERROR_SIZE];
 };
 
 /* ---- prepare ---- */
 
-static char *get_string(const jv *o, const char *key)
+/* The prepare helpers borrow the field values they are given. */
+
+static char *string_copy(jv v)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    char *s = jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
-    jv_free(v);
-    return s;
+    return jv_get_kind(v) == JV_KIND_STRING ? strdup(jv_string_value(v)) : NULL;
 }
 
-static bool get_bool(const jv *o, const char *key, bool fallback)
+static bool bool_or(jv v, bool fallback)
 {
-    jv v = jv_object_get(jv_copy(*o), jv_string(key));
-    bool b = jv_get_kind(v) == JV_KIND_TRUE    ? true
-             : jv_get_kind(v) == JV_KIND_FALSE ? false
-                                               : fallback;
-    jv_free(v);
-    return b;
+    return jv_get_kind(v) == JV_KIND_TRUE    ? true
+           : jv_get_kind(v) == JV_KIND_FALSE ? false
+                                             : fallback;
 }
 
 /* A NUL inside a JSON string would silently cut what libcurl or PCRE2 sees. */
@@ -194,9 +212,8 @@ static int parse_url(struct http_settings *s, const char *url, struct heal_error
     return rc;
 }
 
-static int parse_headers(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_headers(struct http_settings *s, jv h, struct heal_error *err)
 {
-    jv h = jv_object_get(jv_copy(*def), jv_string("headers"));
     int rc = 0;
     if (jv_get_kind(h) == JV_KIND_OBJECT && jv_object_length(jv_copy(h)) > HTTP_HEADERS_MAX)
         rc = heal_error_set(err, "field 'headers': more than %d headers", HTTP_HEADERS_MAX);
@@ -233,7 +250,6 @@ static int parse_headers(struct http_settings *s, const jv *def, struct heal_err
             jv_free(v);
         }
     }
-    jv_free(h);
     return rc;
 }
 
@@ -282,15 +298,19 @@ static int parse_status_item(jv item, struct http_status_range *r, char *text, s
     return rc;
 }
 
-static int parse_expect(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_expect(struct http_settings *s, jv field, struct heal_error *err)
 {
-    jv e = jv_object_get(jv_copy(*def), jv_string("expect_status"));
+    if (!jv_is_valid(field) || jv_get_kind(field) == JV_KIND_NULL) {
+        /* Most checks take the default: no parsing it again for each. */
+        s->expect[0] =
+            (struct http_status_range){HTTP_EXPECT_DEFAULT_LOW, HTTP_EXPECT_DEFAULT_HIGH};
+        s->nexpect = 1;
+        memcpy(s->expect_text, HTTP_EXPECT_DEFAULT, sizeof HTTP_EXPECT_DEFAULT);
+        return 0;
+    }
     int rc = 0;
     s->expect_text[0] = '\0';
-    if (!jv_is_valid(e) || jv_get_kind(e) == JV_KIND_NULL) { /* absent */
-        jv_free(e);
-        e = jv_string(HTTP_EXPECT_DEFAULT);
-    }
+    jv e = jv_copy(field);
     if (jv_get_kind(e) != JV_KIND_ARRAY)
         e = jv_array_append(jv_array(), e);
     int n = jv_array_length(jv_copy(e));
@@ -354,10 +374,9 @@ static int parse_json(struct http_settings *s, struct heal_error *err)
     return 0;
 }
 
-static int parse_cert_range(const jv *def, const char *key, bool *has, struct range *r, char **text,
+static int parse_cert_range(jv v, const char *key, bool *has, struct range *r, char **text,
                             struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string(key));
     char buf[64];
     const char *t = NULL;
     if (jv_get_kind(v) == JV_KIND_STRING)
@@ -372,13 +391,11 @@ static int parse_cert_range(const jv *def, const char *key, bool *has, struct ra
         *has = true;
         *text = strdup(t);
     }
-    jv_free(v);
     return rc;
 }
 
-static int parse_body_max(struct http_settings *s, const jv *def, struct heal_error *err)
+static int parse_body_max(struct http_settings *s, jv v, struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string("body_max"));
     uint64_t bytes = HTTP_BODY_MAX_DEFAULT;
     int rc = 0;
     struct heal_error e;
@@ -392,7 +409,6 @@ static int parse_body_max(struct http_settings *s, const jv *def, struct heal_er
         rc = heal_error_set(err, "field 'body_max': must be 1 byte to %u MiB",
                             HTTP_BODY_MAX_LIMIT / (1024 * 1024));
     s->body_max = (size_t)bytes;
-    jv_free(v);
     return rc;
 }
 
@@ -416,9 +432,8 @@ static void http_release(struct check_def *def)
     def->kind_data = NULL;
 }
 
-static int check_text_field(const jv *def, const char *key, char **out, struct heal_error *err)
+static int check_text_field(jv v, const char *key, char **out, struct heal_error *err)
 {
-    jv v = jv_object_get(jv_copy(*def), jv_string(key));
     int rc = 0;
     if (jv_get_kind(v) == JV_KIND_STRING) {
         size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
@@ -430,7 +445,6 @@ static int check_text_field(const jv *def, const char *key, char **out, struct h
         else
             *out = strdup(jv_string_value(v));
     }
-    jv_free(v);
     return rc;
 }
 
@@ -440,41 +454,36 @@ static int http_prepare(struct check_def *def, struct heal_error *err)
     if (!s)
         return heal_error_set(err, "out of memory");
     def->kind_data = s;
-    const jv *o = &def->def;
-    char *url = get_string(o, "url");
-    int rc = parse_url(s, url, err);
-    free(url);
-    if (rc != 0)
+    const jv *f = def->kind_fields;
+    if (parse_url(s, jv_string_value(f[F_URL]), err) != 0)
         return -1;
-    s->method = get_string(o, "method");
+    s->method = string_copy(f[F_METHOD]);
     if (!s->method)
         s->method = strdup("GET");
     if (!is_token(s->method, HTTP_METHOD_MAX))
         return heal_error_set(err, "field 'method': '%.40s' is not an HTTP method", s->method);
     s->head = strcmp(s->method, "HEAD") == 0;
-    jv body = jv_object_get(jv_copy(*o), jv_string("body"));
+    jv body = f[F_BODY];
     if (jv_get_kind(body) == JV_KIND_STRING) {
         s->body_len = (size_t)jv_string_length_bytes(jv_copy(body));
         s->body = malloc(s->body_len + 1);
         if (s->body)
             memcpy(s->body, jv_string_value(body), s->body_len + 1);
     }
-    bool body_lost = jv_get_kind(body) == JV_KIND_STRING && !s->body;
-    jv_free(body);
-    if (body_lost)
+    if (jv_get_kind(body) == JV_KIND_STRING && !s->body)
         return heal_error_set(err, "out of memory for field 'body'");
-    s->follow = get_bool(o, "follow_redirects", true);
-    s->insecure = get_bool(o, "insecure", false);
-    if (parse_headers(s, o, err) != 0 || parse_expect(s, o, err) != 0 ||
-        check_text_field(o, "body_contains", &s->contains, err) != 0 ||
-        check_text_field(o, "body_regex", &s->regex_text, err) != 0 ||
-        check_text_field(o, "json", &s->json_text, err) != 0 ||
+    s->follow = bool_or(f[F_FOLLOW_REDIRECTS], true);
+    s->insecure = bool_or(f[F_INSECURE], false);
+    if (parse_headers(s, f[F_HEADERS], err) != 0 || parse_expect(s, f[F_EXPECT_STATUS], err) != 0 ||
+        check_text_field(f[F_BODY_CONTAINS], "body_contains", &s->contains, err) != 0 ||
+        check_text_field(f[F_BODY_REGEX], "body_regex", &s->regex_text, err) != 0 ||
+        check_text_field(f[F_JSON], "json", &s->json_text, err) != 0 ||
         (s->regex_text && parse_regex(s, err) != 0) || (s->json_text && parse_json(s, err) != 0) ||
-        parse_cert_range(o, "cert_warn", &s->has_cert_warn, &s->cert_warn, &s->cert_warn_text,
-                         err) != 0 ||
-        parse_cert_range(o, "cert_crit", &s->has_cert_crit, &s->cert_crit, &s->cert_crit_text,
-                         err) != 0 ||
-        parse_body_max(s, o, err) != 0)
+        parse_cert_range(f[F_CERT_WARN], "cert_warn", &s->has_cert_warn, &s->cert_warn,
+                         &s->cert_warn_text, err) != 0 ||
+        parse_cert_range(f[F_CERT_CRIT], "cert_crit", &s->has_cert_crit, &s->cert_crit,
+                         &s->cert_crit_text, err) != 0 ||
+        parse_body_max(s, f[F_BODY_MAX], err) != 0)
         return -1;
     if ((s->has_cert_warn || s->has_cert_crit) && !s->https)
         return heal_error_set(err, "field '%s': needs an https url",
@@ -572,13 +581,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 static int http_start(struct check_task *task, struct check_result *result)
 {
     const struct http_settings *s = task->def->kind_data;
-    struct http_run *r = calloc(1, sizeof *r);
-    CURL *e = r ? curl_easy_init() : NULL;
+    struct http_run *r = malloc(sizeof *r);
+    CURL *e = r ? check_runner_easy(task->runner) : NULL;
     if (!e) {
         free(r);
         check_result_set(result, NAGIOS_UNKNOWN, "cannot start an HTTP transfer: out of memory");
         return 1;
     }
+    memset(r, 0, offsetof(struct http_run, headers));
+    r->reason[0] = r->error[0] = '\0';
     r->easy = e;
     r->s = s;
     CURLcode c = CURLE_OK;
@@ -630,7 +641,7 @@ static int http_start(struct check_task *task, struct check_result *result)
     if (c != CURLE_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot set up the HTTP transfer: %s",
                          curl_easy_strerror(c));
-        curl_easy_cleanup(e);
+        check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
     }
@@ -638,7 +649,7 @@ static int http_start(struct check_task *task, struct check_result *result)
     if (mc != CURLM_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot start the HTTP transfer: %s",
                          curl_multi_strerror(mc));
-        curl_easy_cleanup(e);
+        check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
     }
@@ -703,10 +714,11 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
     return n;
 }
 
-/* Text for a record: cut at a character, and any invalid UTF-8 replaced. */
-static jv excerpt(const char *s, size_t len, size_t max)
+/* Evidence text cut at a character, any invalid UTF-8 replaced. */
+static void excerpt(struct check_result *result, const char *key, const char *s, size_t len,
+                    size_t max)
 {
-    return jv_string_sized(s ? s : "", (int)utf8_cut(s ? s : "", len, max));
+    check_result_evidence_text(result, key, s ? s : "", utf8_cut(s ? s : "", len, max));
 }
 
 /* An assertion's text quoted in a summary, shortened. */
@@ -778,14 +790,15 @@ static bool status_expected(const struct http_settings *s, long code)
 }
 
 /* Runs the jq expression on the body; 1 pass, 0 fail, with why in failure. */
-static int json_assert(const struct http_settings *s, const struct http_run *r, jv *evidence,
-                       char *failure, size_t size)
+static int json_assert(const struct http_settings *s, const struct http_run *r,
+                       struct check_result *result, char *failure, size_t size)
 {
     jv doc = jv_parse_sized(r->body ? r->body : "", (int)r->body_len);
     if (!jv_is_valid(doc)) {
         jv msg = jv_invalid_get_msg(doc);
         if (jv_get_kind(msg) == JV_KIND_STRING)
-            *evidence = jv_object_set(*evidence, jv_string("json_error"), jv_copy(msg));
+            check_result_evidence_text(result, "json_error", jv_string_value(msg),
+                                       (size_t)jv_string_length_bytes(jv_copy(msg)));
         jv_free(msg);
         snprintf(failure, size, "body is not JSON%s",
                  r->body_truncated ? " (cut at body_max)" : "");
@@ -798,10 +811,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
     int pass = 0;
     if (jv_is_valid(out)) {
         jv shown = jv_dump_string(jv_copy(out), 0);
-        *evidence = jv_object_set(*evidence, jv_string("json_value"),
-                                  excerpt(jv_string_value(shown),
-                                          (size_t)jv_string_length_bytes(jv_copy(shown)),
-                                          HTTP_JSON_VALUE_MAX));
+        excerpt(result, "json_value", jv_string_value(shown),
+                (size_t)jv_string_length_bytes(jv_copy(shown)), HTTP_JSON_VALUE_MAX);
         pass = jv_get_kind(out) != JV_KIND_FALSE && jv_get_kind(out) != JV_KIND_NULL;
         if (!pass)
             snprintf(failure, size, "json %s is %s", q, jv_string_value(shown));
@@ -811,7 +822,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
         jv msg = jv_invalid_get_msg(out);
         jv text =
             jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg) : jv_dump_string(jv_copy(msg), 0);
-        *evidence = jv_object_set(*evidence, jv_string("json_error"), jv_copy(text));
+        check_result_evidence_text(result, "json_error", jv_string_value(text),
+                                   (size_t)jv_string_length_bytes(jv_copy(text)));
         snprintf(failure, size, "json %s failed: %.200s", q, jv_string_value(text));
         jv_free(text);
         jv_free(msg);
@@ -824,8 +836,8 @@ static int json_assert(const struct http_settings *s, const struct http_run *r, 
     return pass;
 }
 
-static int body_asserts(const struct http_settings *s, const struct http_run *r, jv *evidence,
-                        char *failure, size_t size)
+static int body_asserts(const struct http_settings *s, const struct http_run *r,
+                        struct check_result *result, char *failure, size_t size)
 {
     char q[HTTP_QUOTE_MAX * 4 + 8];
     const char *body = r->body ? r->body : "";
@@ -851,7 +863,7 @@ static int body_asserts(const struct http_settings *s, const struct http_run *r,
             return 0;
         }
     }
-    if (s->jq && !json_assert(s, r, evidence, failure, size))
+    if (s->jq && !json_assert(s, r, result, failure, size))
         return 0;
     return 1;
 }
@@ -876,7 +888,8 @@ static void connect_failure(CURL *e, char *out, size_t size, const char *fallbac
     curl_url_cleanup(u);
 }
 
-static jv timings(CURL *e)
+/* The phases of the transfer in seconds, as a JSON object. */
+static void timings(CURL *e, struct check_result *result)
 {
     static const struct {
         const char *name;
@@ -886,13 +899,17 @@ static jv timings(CURL *e)
         {"tls", CURLINFO_APPCONNECT_TIME_T},    {"ttfb", CURLINFO_STARTTRANSFER_TIME_T},
         {"redirect", CURLINFO_REDIRECT_TIME_T}, {"total", CURLINFO_TOTAL_TIME_T},
     };
-    jv t = jv_object();
+    const char *names[sizeof phases / sizeof phases[0]];
+    double seconds[sizeof phases / sizeof phases[0]];
+    size_t n = 0;
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
         curl_off_t us = 0;
-        if (curl_easy_getinfo(e, phases[i].info, &us) == CURLE_OK)
-            t = jv_object_set(t, jv_string(phases[i].name), jv_number((double)us / 1e6));
+        if (curl_easy_getinfo(e, phases[i].info, &us) == CURLE_OK) {
+            names[n] = phases[i].name;
+            seconds[n++] = (double)us / 1e6;
+        }
     }
-    return t;
+    check_result_evidence_numbers(result, "timings", names, seconds, n);
 }
 
 static void evaluate(struct check_task *task, struct http_run *r, struct check_result *result)
@@ -908,20 +925,18 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
     curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
     curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &size);
     double seconds = (double)total_us / 1e6;
-    jv ev = result->evidence;
     if (status > 0)
-        ev = jv_object_set(ev, jv_string("status_code"), jv_number((double)status));
-    ev = jv_object_set(ev, jv_string("redirects"), jv_number((double)redirects));
+        check_result_evidence_number(result, "status_code", (double)status);
+    check_result_evidence_number(result, "redirects", (double)redirects);
     char *effective = NULL;
     if (redirects > 0 && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
         effective)
-        ev = jv_object_set(ev, jv_string("effective_url"),
-                           excerpt(effective, strlen(effective), HTTP_URL_MAX));
-    ev = jv_object_set(ev, jv_string("timings"), timings(e));
+        excerpt(result, "effective_url", effective, strlen(effective), HTTP_URL_MAX);
+    timings(e, result);
 
     if (code != CURLE_OK) {
         const char *why = r->error[0] ? r->error : curl_easy_strerror(code);
-        ev = jv_object_set(ev, jv_string("error"), jv_string(why));
+        check_result_evidence_text(result, "error", why, strlen(why));
         char t[32];
         format_seconds(def->timeout_ms, t, sizeof t);
         if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -936,9 +951,7 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
             check_result_set(result, NAGIOS_CRITICAL, "%s", why);
         }
         if (r->headers_len > 0)
-            ev = jv_object_set(ev, jv_string("headers"),
-                               excerpt(r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX));
-        result->evidence = ev;
+            excerpt(result, "headers", r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX);
         return;
     }
 
@@ -952,12 +965,12 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
                           NAN, NAN);
         char when[CLOCK_RFC3339_SIZE];
         clock_format_rfc3339(cert.not_after_ms, when);
-        ev = jv_object_set(ev, jv_string("cert_not_after"), jv_string(when));
-        ev = jv_object_set(ev, jv_string("cert_days"), jv_number(cert.days));
+        check_result_evidence_text(result, "cert_not_after", when, strlen(when));
+        check_result_evidence_number(result, "cert_days", cert.days);
         if (cert.subject[0])
-            ev = jv_object_set(ev, jv_string("cert_subject"), jv_string(cert.subject));
+            check_result_evidence_text(result, "cert_subject", cert.subject, strlen(cert.subject));
         if (cert.issuer[0])
-            ev = jv_object_set(ev, jv_string("cert_issuer"), jv_string(cert.issuer));
+            check_result_evidence_text(result, "cert_issuer", cert.issuer, strlen(cert.issuer));
     }
 
     const char *reason = r->reason[0] ? r->reason : standard_reason(status);
@@ -969,7 +982,7 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
         snprintf(failure, sizeof failure, "expected %s", s->expect_text);
         check_result_set(result, NAGIOS_CRITICAL, "%s (%s)", head, failure);
         st = NAGIOS_CRITICAL;
-    } else if (!body_asserts(s, r, &ev, failure, sizeof failure)) {
+    } else if (!body_asserts(s, r, result, failure, sizeof failure)) {
         check_result_set(result, NAGIOS_CRITICAL, "%s in %.3f s: %s", head, seconds, failure);
         st = NAGIOS_CRITICAL;
     } else {
@@ -994,18 +1007,15 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
     }
     if (st != NAGIOS_OK) {
         /* What an analyzer reads to see why: the answer itself. */
-        ev = jv_object_set(ev, jv_string("body"),
-                           excerpt(r->body, r->body_len, HTTP_BODY_EXCERPT_MAX));
-        ev = jv_object_set(ev, jv_string("headers"),
-                           excerpt(r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX));
+        excerpt(result, "body", r->body, r->body_len, HTTP_BODY_EXCERPT_MAX);
+        excerpt(result, "headers", r->headers, r->headers_len, HTTP_HEADERS_EXCERPT_MAX);
         if (r->headers_truncated)
-            ev = jv_object_set(ev, jv_string("headers_truncated"), jv_true());
+            check_result_evidence_json(result, "headers_truncated", "true", 4);
     }
     if (r->body_truncated) {
-        ev = jv_object_set(ev, jv_string("body_truncated"), jv_true());
-        ev = jv_object_set(ev, jv_string("body_max"), jv_number((double)s->body_max));
+        check_result_evidence_json(result, "body_truncated", "true", 4);
+        check_result_evidence_number(result, "body_max", (double)s->body_max);
     }
-    result->evidence = ev;
 }
 
 static void http_finish(struct check_task *task, struct check_result *result)
@@ -1013,7 +1023,7 @@ static void http_finish(struct check_task *task, struct check_result *result)
     struct http_run *r = task->data;
     const struct http_settings *s = r->s;
     curl_multi_remove_handle(check_runner_multi(task->runner), r->easy);
-    result->evidence = jv_object_set(result->evidence, jv_string("url"), jv_string(s->url_shown));
+    check_result_evidence_text(result, "url", s->url_shown, strlen(s->url_shown));
     if (task->finished_early) {
         evaluate(task, r, result);
     } else {
@@ -1025,10 +1035,9 @@ static void http_finish(struct check_task *task, struct check_result *result)
         check_result_set(result, NAGIOS_CRITICAL,
                          stopped ? "stopped after %s s without an answer" : "timed out after %s s",
                          t);
-        result->evidence = jv_object_set(result->evidence,
-                                         jv_string(stopped ? "stopped" : "timed_out"), jv_true());
+        check_result_evidence_json(result, stopped ? "stopped" : "timed_out", "true", 4);
     }
-    curl_easy_cleanup(r->easy);
+    check_runner_easy_done(task->runner, r->easy);
     free(r->body);
     free(r);
     task->data = NULL;

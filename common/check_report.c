@@ -13,10 +13,7 @@ enum nagios_status check_status_worse(enum nagios_status a, enum nagios_status b
 
 static int key(struct jsonbuf *b, const char *k, struct heal_error *err)
 {
-    return jsonbuf_append(b, ",\"", 2, err) || jsonbuf_append(b, k, strlen(k), err) ||
-                   jsonbuf_append(b, "\":", 2, err)
-               ? -1
-               : 0;
+    return jsonbuf_append(b, ",", 1, err) || jsonbuf_append_key(b, k, err) ? -1 : 0;
 }
 
 static int str(struct jsonbuf *b, const char *k, const char *v, struct heal_error *err)
@@ -34,6 +31,31 @@ static int val(struct jsonbuf *b, const char *k, const jv *v, struct heal_error 
     return key(b, k, err) || jsonbuf_append_jv(b, v, err) ? -1 : 0;
 }
 
+/*
+ * A list (perfdata, evidence) whose first items were written as JSON text
+ * (written, without brackets) and whose others are in v: "[" written ","
+ * v's items "]", by overwriting v's own opening bracket.
+ */
+static int merged(struct jsonbuf *b, const char *k, const struct jsonbuf *written, const jv *v,
+                  const char *open, struct heal_error *err)
+{
+    if (written->len == 0)
+        return val(b, k, v, err);
+    if (key(b, k, err) || jsonbuf_append(b, open, 1, err) ||
+        jsonbuf_append(b, written->data, written->len, err))
+        return -1;
+    size_t at = b->len;
+    if (jsonbuf_append_jv(b, v, err) != 0)
+        return -1;
+    if (b->len - at == 2) { /* v is empty: keep its closing bracket only */
+        b->data[at] = b->data[at + 1];
+        b->len--;
+    } else {
+        b->data[at] = ',';
+    }
+    return 0;
+}
+
 static int flag(struct jsonbuf *b, const char *k, bool v, struct heal_error *err)
 {
     return key(b, k, err) || jsonbuf_append(b, v ? "true" : "false", v ? 4 : 5, err) ? -1 : 0;
@@ -46,6 +68,8 @@ int check_record_write(struct jsonbuf *b, const struct check_def *def,
     char id[RECORD_ID_SIZE], ts[CLOCK_RFC3339_SIZE];
     record_id_new(id);
     clock_format_rfc3339(clock_now_ms(), ts);
+    if (result->json_lost)
+        return heal_error_set(err, "check '%s': out of memory for its result", def->name);
     size_t mark = b->len;
     /* The keys are ours and need no escaping; values go through jsonbuf. */
     static const char head[] = "{\"type\":\"check\",\"v\":1";
@@ -57,14 +81,15 @@ int check_record_write(struct jsonbuf *b, const struct check_def *def,
              str(b, "status", check_status_name(result->status), err) ||
              num(b, "code", result->status, err) || val(b, "summary", &result->summary, err) ||
              val(b, "output", &result->output, err) ||
-             val(b, "perfdata", &result->perfdata, err) ||
+             merged(b, "perfdata", &result->perf_json, &result->perfdata, "[", err) ||
              num(b, "duration_ms", (double)result->duration_ms, err) ||
              str(b, "state_type", state->hard ? "hard" : "soft", err) ||
              num(b, "attempt", state->attempt, err) ||
              num(b, "max_attempts", def->max_attempts, err) ||
              flag(b, "flapping", state->flapping, err) ||
              flag(b, "changed", state->changed, err) ||
-             val(b, "evidence", &result->evidence, err) || jsonbuf_append(b, "}", 1, err);
+             merged(b, "evidence", &result->evidence_json, &result->evidence, "{", err) ||
+             jsonbuf_append(b, "}", 1, err);
     if (rc != 0)
         b->len = mark; /* never half a record */
     return rc ? -1 : 0;

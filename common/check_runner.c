@@ -18,9 +18,13 @@ struct curl_watch {
 struct check_runner {
     CURLM *multi;
     int jobs;
+    CURL **spare_easy; /* reset easy handles, up to jobs */
+    int nspare_easy;
     struct curl_watch sockets[RUNNER_CURL_SOCKETS_MAX];
     int nsockets;
     int64_t curl_due_mono_ms; /* -1: libcurl wants no timeout call */
+    void (*before_wait)(void *ctx);
+    void *before_wait_ctx;
 };
 
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
@@ -93,7 +97,10 @@ struct check_runner *check_runner_new(int jobs, struct heal_error *err)
         curl_ready = true;
     }
     struct check_runner *r = calloc(1, sizeof *r);
-    if (!r || !(r->multi = curl_multi_init())) {
+    if (!r || !(r->spare_easy = calloc((size_t)jobs, sizeof *r->spare_easy)) ||
+        !(r->multi = curl_multi_init())) {
+        if (r)
+            free(r->spare_easy);
         free(r);
         heal_error_set(err, "out of memory");
         return NULL;
@@ -112,8 +119,33 @@ void check_runner_free(struct check_runner *r)
 {
     if (!r)
         return;
+    while (r->nspare_easy > 0)
+        curl_easy_cleanup(r->spare_easy[--r->nspare_easy]);
+    free(r->spare_easy);
     curl_multi_cleanup(r->multi);
     free(r);
+}
+
+void check_runner_before_wait(struct check_runner *r, void (*fn)(void *ctx), void *ctx)
+{
+    r->before_wait = fn;
+    r->before_wait_ctx = ctx;
+}
+
+CURL *check_runner_easy(struct check_runner *r)
+{
+    return r->nspare_easy > 0 ? r->spare_easy[--r->nspare_easy] : curl_easy_init();
+}
+
+void check_runner_easy_done(struct check_runner *r, CURL *easy)
+{
+    if (r->nspare_easy == r->jobs) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    /* Options point into the finished run's memory: forget them now. */
+    curl_easy_reset(easy);
+    r->spare_easy[r->nspare_easy++] = easy;
 }
 
 CURLM *check_runner_multi(struct check_runner *r)
@@ -276,6 +308,8 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
             timeout = 1000; /* notice a stop request and clock steps promptly */
         for (int j = 0; j < nfds; j++)
             fds[j].revents = 0;
+        if (timeout != 0 && r->before_wait)
+            r->before_wait(r->before_wait_ctx);
         int got = poll(fds, (nfds_t)nfds, (int)timeout);
         if (got < 0 && errno != EINTR) {
             rc = heal_error_errno(err, "poll");

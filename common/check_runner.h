@@ -32,6 +32,23 @@ void check_runner_free(struct check_runner *r);
 CURLM *check_runner_multi(struct check_runner *r);
 
 /*
+ * An easy handle for one transfer on the multi handle, as curl_easy_init()
+ * makes it: one given back before, reset, when there is one (making a
+ * handle costs as much as a small transfer).  NULL when out of memory.
+ * Hand it back with check_runner_easy_done() once it has left the multi
+ * handle; the runner keeps up to `jobs` of them and frees the rest.
+ */
+CURL *check_runner_easy(struct check_runner *r);
+void check_runner_easy_done(struct check_runner *r, CURL *easy);
+
+/*
+ * Calls fn(ctx) whenever the loop is about to wait (poll with a timeout
+ * other than zero): where a batching writer flushes, so no result is held
+ * back while nothing else is happening.
+ */
+void check_runner_before_wait(struct check_runner *r, void (*fn)(void *ctx), void *ctx);
+
+/*
  * Runs each of defs count times (0: until a stop is requested).  Returns 0,
  * or -1 with err on a failure of the loop itself.
  */

@@ -57,7 +57,7 @@ void check_set_add(struct check_set *set, jv object, const char *source, config_
                        CHECK_SET_MAX);
         return;
     }
-    jv disabled = jv_object_get(jv_copy(object), jv_string("disabled"));
+    jv disabled = config_field_peek(object, "disabled");
     bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
     jv_free(disabled);
     if (off) {

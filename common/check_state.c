@@ -83,11 +83,13 @@ void check_state_update(struct check_state *s, int code, int max_attempts, doubl
     s->last_code = code;
 }
 
-static int state_file(const char *state_dir, const char *name, char *path, size_t size,
+/* The state file's path; its directory is made only when about to write. */
+static int state_file(const char *state_dir, const char *name, bool create, char *path, size_t size,
                       struct heal_error *err)
 {
     char dir[STATE_PATH_MAX], enc[STATE_NAME_SIZE + 8];
-    if (state_subdir(state_dir, STATE_CHECKS_DIR, dir, err) != 0 ||
+    if ((create ? state_subdir(state_dir, STATE_CHECKS_DIR, dir, err)
+                : state_path_join(dir, sizeof dir, state_dir, STATE_CHECKS_DIR, err)) != 0 ||
         state_name_encode(name, enc, err) != 0)
         return -1;
     strcat(enc, ".json");
@@ -98,9 +100,14 @@ static int state_file(const char *state_dir, const char *name, char *path, size_
 static const char *field(const char *data, size_t len, const char *key)
 {
     char pat[64];
-    int n = snprintf(pat, sizeof pat, "\"%s\"", key);
+    size_t n = strlen(key) + 2;
+    if (n > sizeof pat)
+        return NULL;
+    pat[0] = '"';
+    memcpy(pat + 1, key, n - 2);
+    pat[n - 1] = '"';
     const char *end = data + len, *p = data;
-    while ((p = memmem(p, (size_t)(end - p), pat, (size_t)n))) {
+    while ((p = memmem(p, (size_t)(end - p), pat, n))) {
         const char *q = p + n;
         while (q < end && strchr(" \t\r\n", *q))
             q++;
@@ -125,6 +132,16 @@ static bool field_int(const char *data, size_t len, const char *key, long long *
         n++;
     memcpy(buf, p, n);
     buf[n] = '\0';
+    /* What we write, an integer of up to 15 digits, is read without
+     * strtod; its double would hold it exactly too. */
+    size_t sign = buf[0] == '-', digits = strspn(buf + sign, "0123456789");
+    if (digits > 0 && digits <= 15 && sign + digits == n) {
+        long long v = 0;
+        for (size_t i = sign; i < n; i++)
+            v = v * 10 + (buf[i] - '0');
+        *out = sign ? -v : v;
+        return true;
+    }
     char *end;
     double d = strtod(buf, &end); /* we write integers; tolerate 1e3 or 2.0 */
     if (end == buf || d != d || d < -9.2e18 || d > 9.2e18)
@@ -138,11 +155,12 @@ int check_state_load(const char *state_dir, const char *name, struct check_state
 {
     check_state_init(s);
     char path[STATE_PATH_MAX];
-    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+    /* Without the directory there is no file: a first run, nothing to make. */
+    if (state_file(state_dir, name, false, path, sizeof path, err) != 0)
         return -1;
     char *data = NULL;
     size_t len = 0;
-    int rc = atomicfile_read(path, CHECK_STATE_FILE_MAX, &data, &len, err);
+    int rc = atomicfile_read_cache(path, CHECK_STATE_FILE_MAX, &data, &len, err);
     if (rc != 0)
         return rc == 1 ? 0 : -1; /* absent: a first run */
     /* The file is ours and flat.  Once jsoncheck has proven it well-formed,
@@ -185,7 +203,7 @@ int check_state_save(const char *state_dir, const char *name, const struct check
                      struct heal_error *err)
 {
     char path[STATE_PATH_MAX];
-    if (state_file(state_dir, name, path, sizeof path, err) != 0)
+    if (state_file(state_dir, name, true, path, sizeof path, err) != 0)
         return -1;
     char digits[CHECK_STATE_HISTORY + 1];
     for (int i = 0; i < s->history_len; i++)

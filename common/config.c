@@ -1,5 +1,6 @@
 #include "config.h"
 #include "jsoncheck.h"
+#include "jsonparse.h"
 
 #include "builtin.h"
 
@@ -220,6 +221,10 @@ static jv parse_slice(const char *s, size_t len, char *reason, size_t size, size
         snprintf(reason, size, "%.200s", syntax.msg);
         return jv_invalid();
     }
+    *line = 1;
+    jv fast = jsonparse_checked(s, len);
+    if (jv_is_valid(fast))
+        return fast;
     struct jv_parser *parser = jv_parser_new(0);
     jv_parser_set_buf(parser, s, (int)len, 0);
     jv value = jv_parser_next(parser);
@@ -737,8 +742,11 @@ static int field_kind_check(const char *name, jv_kind got, unsigned kinds, struc
 
 #define CONFIG_SPEC_MAX 128 /* fields one spec may list */
 
-int config_check_fields(jv entry, const struct config_field *spec, struct heal_error *err)
+int config_fields_read(jv entry, const struct config_field *spec, jv *values,
+                       struct heal_error *err)
 {
+    for (int f = 0; values && spec[f].name; f++)
+        values[f] = jv_invalid();
     if (jv_get_kind(entry) != JV_KIND_OBJECT)
         return heal_error_set(err, "entry must be an object, not %s",
                               config_kind_name(jv_get_kind(entry)));
@@ -760,7 +768,12 @@ int config_check_fields(jv entry, const struct config_field *spec, struct heal_e
                 seen[f] = true;
             jv value = jv_object_iter_value(entry, it);
             rc = field_kind_check(spec[f].name, jv_get_kind(value), spec[f].kinds, err);
-            jv_free(value);
+            if (values) {
+                jv_free(values[f]);
+                values[f] = value;
+            } else {
+                jv_free(value);
+            }
         }
         jv_free(key);
     }
@@ -768,6 +781,34 @@ int config_check_fields(jv entry, const struct config_field *spec, struct heal_e
         if (spec[f].required && f < CONFIG_SPEC_MAX && !seen[f])
             rc = heal_error_set(err, "missing required field '%s'", spec[f].name);
     return rc;
+}
+
+int config_check_fields(jv entry, const struct config_field *spec, struct heal_error *err)
+{
+    return config_fields_read(entry, spec, NULL, err);
+}
+
+void config_fields_free(jv *values, const struct config_field *spec)
+{
+    for (int f = 0; spec[f].name; f++) {
+        jv_free(values[f]);
+        values[f] = jv_invalid();
+    }
+}
+
+jv config_field_peek(jv entry, const char *name)
+{
+    if (jv_get_kind(entry) != JV_KIND_OBJECT)
+        return jv_invalid();
+    for (int it = jv_object_iter(entry); jv_object_iter_valid(entry, it);
+         it = jv_object_iter_next(entry, it)) {
+        jv key = jv_object_iter_key(entry, it);
+        bool match = strcmp(jv_string_value(key), name) == 0;
+        jv_free(key);
+        if (match)
+            return jv_object_iter_value(entry, it);
+    }
+    return jv_invalid();
 }
 
 /* ---- merging by key ---- */
@@ -796,8 +837,8 @@ int config_set_add(struct config_set *set, jv entry, const char *source, struct 
         jv_free(entry);
         return -1;
     }
-    jv key = jv_object_get(jv_copy(entry), jv_string(set->key));
-    jv disabled = jv_object_get(jv_copy(entry), jv_string("disabled"));
+    jv key = config_field_peek(entry, set->key);
+    jv disabled = config_field_peek(entry, "disabled");
     int rc = 0;
     if (!jv_is_valid(key))
         rc = heal_error_set(err, "missing required field '%s'", set->key);
@@ -815,14 +856,14 @@ int config_set_add(struct config_set *set, jv entry, const char *source, struct 
     }
 
     bool off = jv_get_kind(disabled) == JV_KIND_TRUE;
-    jv_free(disabled);
     jv slot = jv_object_get(jv_copy(set->index), jv_copy(key));
     if (off) {
         jv_free(entry);
         entry = jv_null();
-    } else {
+    } else if (jv_is_valid(disabled)) {
         entry = jv_object_delete(entry, jv_string("disabled"));
     }
+    jv_free(disabled);
     if (jv_is_valid(slot)) {
         int i = (int)jv_number_value(slot);
         set->entries = jv_array_set(set->entries, i, entry);

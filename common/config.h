@@ -222,6 +222,24 @@ struct config_field {
  */
 int config_check_fields(jv entry, const struct config_field *spec, struct heal_error *err);
 
+/*
+ * config_check_fields that also hands over the values, in the same pass
+ * over the entry's keys: values[i] (room for one per spec row) gets a
+ * copy of the value of spec row i, or jv_invalid() where the entry has
+ * none.  Release them with config_fields_free(), on failure too.  Looking
+ * fields up one by one allocates a key each time; this allocates nothing.
+ */
+int config_fields_read(jv entry, const struct config_field *spec, jv *values,
+                       struct heal_error *err);
+void config_fields_free(jv *values, const struct config_field *spec);
+
+/*
+ * The value of field name in entry (borrowed), or jv_invalid() if entry
+ * has none or is not an object; owned by the caller.  jv_object_get()
+ * without allocating a key: cheaper for the few fields of an entry.
+ */
+jv config_field_peek(jv entry, const char *name);
+
 /* "a string", "an object", "null": the kind as a message names it. */
 const char *config_kind_name(jv_kind kind);
 

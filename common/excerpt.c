@@ -33,3 +33,18 @@ bool excerpt_printable(const char *data, size_t len, char *out, size_t size)
     out[o] = '\0';
     return true;
 }
+
+void excerpt_visible(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (; s && *s && o + 1 < size; s++)
+        out[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    if (s && *s) {
+        /* Cut: drop the continuation bytes and the lead byte of a partial sequence. */
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+            o--;
+        if (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
+            o--;
+    }
+    out[o] = '\0';
+}

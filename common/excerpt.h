@@ -20,4 +20,11 @@
  */
 bool excerpt_printable(const char *data, size_t len, char *out, size_t size);
 
+/*
+ * Copies the string s (NULL reads as "") into out (size >= 1) for a table
+ * cell: control characters become '?', UTF-8 stays, and a cut never ends
+ * inside a UTF-8 sequence.  Lighter than an excerpt: for names, not data.
+ */
+void excerpt_visible(const char *s, char *out, size_t size);
+
 #endif

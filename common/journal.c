@@ -18,6 +18,14 @@ int journal_open(struct journal *journal, const char *state_dir, struct heal_err
     journal->fd = -1;
     if (state_path_join(path, sizeof path, state_dir, JOURNAL_FILE_NAME, err) < 0)
         return -1;
+    return journal_open_path(journal, path, true, err);
+}
+
+int journal_open_path(struct journal *journal, const char *path, bool sync,
+                      struct heal_error *err)
+{
+    journal->fd = -1;
+    journal->sync = sync;
     /* Read access too: an append first looks at the last byte (journal_tail_torn). */
     int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
@@ -124,7 +132,7 @@ int journal_append(struct journal *journal, jv record, struct heal_error *err)
     free(line);
     if (rc < 0)
         return -1;
-    if (fdatasync(journal->fd) < 0)
+    if (journal->sync && fdatasync(journal->fd) < 0)
         return heal_error_errno(err, "fdatasync journal");
     return 0;
 }
@@ -144,6 +152,14 @@ int journal_reader_open(struct journal_reader *reader, const char *state_dir,
     reader->fd = -1;
     if (state_path_join(path, sizeof path, state_dir, JOURNAL_FILE_NAME, err) < 0)
         return -1;
+    return journal_reader_open_path(reader, path, err);
+}
+
+int journal_reader_open_path(struct journal_reader *reader, const char *path,
+                             struct heal_error *err)
+{
+    memset(reader, 0, sizeof *reader);
+    reader->fd = -1;
     reader->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (reader->fd < 0 && errno != ENOENT)
         return heal_error_errno(err, "open %s", path);

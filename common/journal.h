@@ -27,6 +27,7 @@
 #define HEAL_JOURNAL_H
 
 #include <jv.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -40,7 +41,8 @@
 #define JOURNAL_READER_BUFFER JOURNAL_LINE_MAX
 
 struct journal {
-    int fd; /* -1 when closed */
+    int fd;    /* -1 when closed */
+    bool sync; /* fdatasync after each append (journal_open: always) */
 };
 
 struct journal_reader {
@@ -57,9 +59,18 @@ struct journal_reader {
 int journal_open(struct journal *journal, const char *state_dir, struct heal_error *err);
 
 /*
+ * The same append-only discipline for another file of ours (heal-loop's
+ * history): `sync` false skips the fdatasync, for a file that is a cache
+ * of what can be observed again and where losing the last lines to a
+ * power cut costs nothing worse than a repeated line.
+ */
+int journal_open_path(struct journal *journal, const char *path, bool sync,
+                      struct heal_error *err);
+
+/*
  * Appends `record` (consumed), which must be an object whose compact form
  * with its newline fits in JOURNAL_LINE_MAX; nothing is written otherwise.
- * Returns once the line is on disk.
+ * Returns once the line is on disk (when the journal was opened to sync).
  */
 int journal_append(struct journal *journal, jv record, struct heal_error *err);
 
@@ -68,6 +79,10 @@ void journal_close(struct journal *journal);
 /* Opens STATE/journal.ndjson for reading from the start; a missing one reads as empty. */
 int journal_reader_open(struct journal_reader *reader, const char *state_dir,
                         struct heal_error *err);
+
+/* The same for any file in the journal's format; a missing one reads as empty. */
+int journal_reader_open_path(struct journal_reader *reader, const char *path,
+                             struct heal_error *err);
 
 /*
  * Yields the next record: returns 1 with *record (the caller's to free) and

@@ -34,6 +34,17 @@ int jsonbuf_append(struct jsonbuf *b, const char *s, size_t n, struct heal_error
     return 0;
 }
 
+int jsonbuf_reserve(struct jsonbuf *b, size_t n, struct heal_error *err)
+{
+    if (b->size == 0) {
+        size_t size = n > JSONBUF_SMALL ? n : JSONBUF_SMALL;
+        if (!(b->data = malloc(size)))
+            return heal_error_set(err, "out of memory for %zu bytes of JSON", size);
+        b->size = size;
+    }
+    return reserve(b, n, err);
+}
+
 void jsonbuf_free(struct jsonbuf *b)
 {
     free(b->data);
@@ -140,12 +151,10 @@ static int append_number(struct jsonbuf *b, double d, struct heal_error *err)
             } while (u);
             if (m < 0)
                 *--p = '-';
-            size_t len = (size_t)(tmp + sizeof tmp - p);
-            char check[40];
-            memcpy(check, p, len);
-            check[len] = '\0';
-            if (strtod(check, NULL) == d)
-                return jsonbuf_append(b, p, len, err);
+            /* m and 1e6 are exact doubles and IEEE division rounds
+             * correctly, so m / 1e6 is what strtod would read back. */
+            if ((double)m / 1e6 == d)
+                return jsonbuf_append(b, p, (size_t)(tmp + sizeof tmp - p), err);
         }
         n = snprintf(tmp, sizeof tmp, "%.15g", d);
         if (strtod(tmp, NULL) != d)
@@ -241,4 +250,18 @@ int jsonbuf_append_string(struct jsonbuf *b, const char *s, size_t n, struct hea
 int jsonbuf_append_number(struct jsonbuf *b, double d, struct heal_error *err)
 {
     return append_number(b, d, err);
+}
+
+int jsonbuf_append_key(struct jsonbuf *b, const char *key, struct heal_error *err)
+{
+    size_t n = strlen(key);
+    if (reserve(b, n + 3, err) != 0)
+        return -1;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    memcpy(o, key, n);
+    o[n] = '"';
+    o[n + 1] = ':';
+    b->len += n + 3;
+    return 0;
 }

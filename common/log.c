@@ -1,9 +1,11 @@
 #include "log.h"
 #include "clock.h"
+#include "redact.h"
 
 #include <jv.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -111,12 +113,35 @@ void log_msg_at(enum log_level level, const char *file, unsigned long long line,
     va_end(ap);
 }
 
+void log_note(void *ctx, const char *message)
+{
+    log_msg(LOG_WARN, ctx, "%s", message);
+}
+
+void log_note_level(void *ctx, bool debug, const char *message)
+{
+    log_msg(debug ? LOG_DEBUG : LOG_WARN, ctx, "%s", message);
+}
+
+/* Copies text into out with its secrets redacted (cut to size if it grows). */
+static void redacted(const char *text, char *out, size_t size)
+{
+    char *r = redact_text(text, strlen(text), REDACT_NORMAL, NULL, NULL);
+    snprintf(out, size, "%s", r ? r : "(message withheld: out of memory while redacting it)");
+    free(r);
+}
+
 static void log_vmsg(enum log_level level, const char *context, const char *fmt, va_list ap)
 {
     if (!level_enabled(level))
         return;
-    char raw[LOG_MESSAGE_MAX];
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    char formatted[LOG_MESSAGE_MAX], raw[LOG_MESSAGE_MAX], where[LOG_CONTEXT_MAX];
+    vsnprintf(formatted, sizeof formatted, fmt, ap);
+    redacted(formatted, raw, sizeof raw);
+    if (context) {
+        redacted(context, where, sizeof where);
+        context = where;
+    }
 
     if (log_conf.json) {
         char ts[CLOCK_RFC3339_SIZE];

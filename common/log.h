@@ -2,9 +2,10 @@
  * log.h — the only module that writes to stderr.
  *
  * Messages read `prog: context: reason`, or with --log-json one JSON
- * object per line carrying `trace` when one is set.  Control characters
- * in messages are escaped, so text from the outside world cannot drive a
- * terminal.  Settings come from the parsed options; not thread-safe.
+ * object per line carrying `trace` when one is set.  Secrets in messages
+ * and contexts are redacted (redact.h, normal level) and control
+ * characters escaped, so text from the outside world can neither leak a
+ * token into a log nor drive a terminal.  Settings come from the parsed options; not thread-safe.
  */
 #ifndef HEAL_LOG_H
 #define HEAL_LOG_H
@@ -27,6 +28,14 @@ void log_msg(enum log_level level, const char *context, const char *fmt, ...)
 /* The same, with FILE:LINE as the context: `prog: FILE:LINE: reason`. */
 void log_msg_at(enum log_level level, const char *file, unsigned long long line, const char *fmt,
                 ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * For library callbacks that hand over one finished message: ctx is the
+ * context (a const char *, may be NULL).  log_note logs a warning;
+ * log_note_level a debug message when debug is set, else a warning.
+ */
+void log_note(void *ctx, const char *message);
+void log_note_level(void *ctx, bool debug, const char *message);
 
 #define log_error(ctx, ...) log_msg(LOG_ERROR, ctx, __VA_ARGS__)
 #define log_error_at(file, line, ...) log_msg_at(LOG_ERROR, file, line, __VA_ARGS__)

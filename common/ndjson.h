@@ -74,6 +74,13 @@ int ndjson_writer_flush(struct ndjson_writer *w, struct heal_error *err);
  */
 void ndjson_writer_attach(struct ndjson_writer *w, struct linereader *r);
 #define NDJSON_WRITER_BATCH (64 * 1024)
+/*
+ * The same for a producer with a wait of its own (heal-check's poll loop):
+ * batch records, and have it call ndjson_writer_before_wait(w) before it
+ * waits.  A failed flush there shows at the next put (or at free).
+ */
+void ndjson_writer_batch(struct ndjson_writer *w);
+void ndjson_writer_before_wait(void *w);
 /* The errno of the last failed flush inside a before-wait hook, or 0. */
 int ndjson_writer_failed(const struct ndjson_writer *w);
 

@@ -87,7 +87,7 @@ int ndjson_writer_put_line(struct ndjson_writer *w, const char *line, size_t len
     return rc;
 }
 
-static void flush_before_wait(void *ctx)
+void ndjson_writer_before_wait(void *ctx)
 {
     struct ndjson_writer *w = ctx;
     struct heal_error err;
@@ -95,10 +95,15 @@ static void flush_before_wait(void *ctx)
         w->failed = errno;
 }
 
-void ndjson_writer_attach(struct ndjson_writer *w, struct linereader *r)
+void ndjson_writer_batch(struct ndjson_writer *w)
 {
     w->batch = true;
-    linereader_set_before_wait(r, flush_before_wait, w);
+}
+
+void ndjson_writer_attach(struct ndjson_writer *w, struct linereader *r)
+{
+    ndjson_writer_batch(w);
+    linereader_set_before_wait(r, ndjson_writer_before_wait, w);
 }
 
 int ndjson_writer_failed(const struct ndjson_writer *w)

@@ -59,6 +59,8 @@ struct candidate {
     double success, penalty, score;
     const char *glob; /* the applies_to glob that matched, or NULL */
     bool suggested, transient;
+    bool llm;        /* a model chose it: shown, never run unattended */
+    const char *why; /* the model's reason, when it chose it */
     size_t order;
 };
 
@@ -119,8 +121,13 @@ static jv candidate_json(const struct candidate *c, double confidence, const cha
     struct text t = {.n = 0};
     char q[PROPOSE_QUOTE_MAX + 4];
     quote(signature, q);
+    if (c->why) {
+        quote(c->why, q);
+        say(&t, "A language model chose it: %s", q);
+        quote(signature, q);
+    }
     if (c->glob)
-        say(&t, "It applies to %s (applies_to \"%s\")", q, c->glob);
+        say(&t, "%sIt applies to %s (applies_to \"%s\")", c->why ? ". " : "", q, c->glob);
     if (c->suggested)
         say(&t, "%s", c->glob ? "; the signature suggests it" : "The signature suggests it");
     if (c->transient && !c->glob && !c->suggested)
@@ -151,7 +158,9 @@ static jv candidate_json(const struct candidate *c, double confidence, const cha
         say(&t, "` exits %d. ", r->precondition_exit);
     }
     say(&t, "%s",
-        r->auto_run ? "May run unattended where policy allows." : "Needs an operator's approval.");
+        c->llm        ? "Suggested by a language model: needs an operator's approval."
+        : r->auto_run ? "May run unattended where policy allows."
+                      : "Needs an operator's approval.");
 
     jv o = jv_object();
     o = jv_object_set(o, jv_string("remedy"), jv_string(r->id));
@@ -179,8 +188,83 @@ static jv candidate_json(const struct candidate *c, double confidence, const cha
         pre = jv_object_set(pre, jv_string("exit"), jv_number(r->precondition_exit));
         o = jv_object_set(o, jv_string("precondition"), pre);
     }
-    o = jv_object_set(o, jv_string("source"), jv_string("playbook"));
-    return jv_object_set(o, jv_string("approval"), jv_string(r->auto_run ? "auto" : "required"));
+    o = jv_object_set(o, jv_string("source"), jv_string(c->llm ? "llm" : "playbook"));
+    return jv_object_set(o, jv_string("approval"),
+                         jv_string(r->auto_run && !c->llm ? "auto" : "required"));
+}
+
+/* Fills and scores one candidate; 0, or -1 with err when a parameter is refused. */
+static int candidate_fill(struct candidate *c, const struct history *h, const char *sig,
+                          double confidence, jv labels, jv facts, struct heal_error *err)
+{
+    if (playbook_fill(c->r, labels, facts, &c->f, err) != 0)
+        return -1;
+    c->st = h ? history_get(h, sig, c->r->id) : (struct history_stats){0, 0, 0, 0};
+    c->success = history_success(c->st);
+    c->penalty = propose_penalty(c->r->risk, c->r->complexity);
+    /* Rounded once, here: the record, the rationale and the plan agree. */
+    c->score = round(confidence * c->success * c->penalty * 10000) / 10000;
+    return 0;
+}
+
+static bool from_llm(const jv *d)
+{
+    const char *analyzer = record_string_borrow(d, "analyzer");
+    return analyzer && !strcmp(analyzer, "llm");
+}
+
+jv propose_llm_candidate(const struct remedy *r, const struct history *h, jv d, jv params,
+                         const char *why, double confidence, struct heal_error *err)
+{
+    const char *sig = record_string_borrow(&d, "signature");
+    jv labels = jv_object_get(jv_copy(d), jv_string("labels"));
+    jv facts = jv_object_get(jv_copy(d), jv_string("facts"));
+    if (jv_get_kind(facts) != JV_KIND_OBJECT) {
+        jv_free(facts);
+        facts = jv_object();
+    }
+    /* The model names parameters; a fact-sourced one is judged as that fact. */
+    for (size_t i = 0; i < r->nparams; i++) {
+        jv v = jv_object_get(jv_copy(params), jv_string(r->params[i].name));
+        if (jv_get_kind(v) == JV_KIND_STRING && r->params[i].source == PLAYBOOK_SOURCE_FACT)
+            facts = jv_object_set(facts, jv_string(r->params[i].key), v);
+        else
+            jv_free(v);
+    }
+    struct candidate c = {.r = r, .llm = true, .why = why};
+    jv out = jv_invalid();
+    if (candidate_fill(&c, h, sig ? sig : "", confidence, labels, facts, err) == 0) {
+        out = candidate_json(&c, confidence, sig ? sig : "");
+        playbook_filled_free(&c.f);
+    }
+    jv_free(labels), jv_free(facts);
+    return out;
+}
+
+jv propose_command_candidate(jv argv, const char *why, double confidence)
+{
+    struct text t = {.n = 0};
+    char q[PROPOSE_QUOTE_MAX + 4];
+    quote(why, q);
+    say(&t, "A language model suggested this command%s%s. It is not in the playbook: heal never "
+            "runs it; an operator may, after reading it.",
+        *q ? ": " : "", q);
+    jv o = jv_object();
+    o = jv_object_set(o, jv_string("remedy"), jv_string(PROPOSE_LLM_COMMAND));
+    o = jv_object_set(o, jv_string("title"), jv_string("Command suggested by a language model"));
+    o = jv_object_set(o, jv_string("action"), jv_string("run"));
+    o = jv_object_set(o, jv_string("params"), jv_object());
+    o = jv_object_set(o, jv_string("argv"), argv);
+    o = jv_object_set(o, jv_string("risk"), jv_string("high"));
+    o = jv_object_set(o, jv_string("complexity"), jv_number(3));
+    o = jv_object_set(o, jv_string("confidence"), jv_number(confidence));
+    o = jv_object_set(o, jv_string("score"), jv_number(0));
+    jv hist = jv_object_set(jv_object(), jv_string("tries"), jv_number(0));
+    o = jv_object_set(o, jv_string("history"), jv_object_set(hist, jv_string("healed"), jv_number(0)));
+    o = jv_object_set(o, jv_string("rationale"), jv_string(t.buf));
+    o = jv_object_set(o, jv_string("rollback"), jv_null());
+    o = jv_object_set(o, jv_string("source"), jv_string("llm"));
+    return jv_object_set(o, jv_string("approval"), jv_string("required"));
 }
 
 /* Where to look, by category, when nothing in the playbook applies. */
@@ -247,40 +331,32 @@ jv propose_diagnosis(const struct playbook *pb, const struct history *h, jv d,
     }
     jv labels = jv_object_get(jv_copy(d), jv_string("labels"));
     jv facts = jv_object_get(jv_copy(d), jv_string("facts"));
-    jv names = jv_object_get(jv_copy(d), jv_string("remedies"));
-    if (jv_get_kind(names) != JV_KIND_ARRAY) {
-        jv_free(names);
-        names = jv_array();
-    }
+    jv names = record_array_get(&d, "remedies");
     jv tr = jv_object_get(jv_copy(d), jv_string("transient"));
     bool transient = jv_get_kind(tr) == JV_KIND_TRUE;
     jv_free(tr);
 
+    bool llm = from_llm(&d);
     size_t n = playbook_size(pb), nc = 0;
     struct candidate *cs = calloc(n ? n : 1, sizeof *cs);
     jv dropped = jv_array();
     struct text drop_text = {.n = 0};
     for (size_t i = 0; cs && i < n; i++) {
         const struct remedy *r = playbook_get(pb, i);
-        struct candidate c = {.r = r, .order = i};
+        struct candidate c = {.r = r, .order = i, .llm = llm};
         c.glob = matching_glob(r, sig);
         c.suggested = suggested_by(names, r->id);
         c.transient = transient && r->action == PLAYBOOK_ACTION_WAIT;
         if (!c.glob && !c.suggested && !c.transient)
             continue;
         struct heal_error e;
-        if (playbook_fill(r, labels, facts, &c.f, &e) != 0) {
+        if (candidate_fill(&c, h, sig, confidence, labels, facts, &e) != 0) {
             jv o = jv_object_set(jv_object(), jv_string("remedy"), jv_string(r->id));
             dropped =
                 jv_array_append(dropped, jv_object_set(o, jv_string("reason"), jv_string(e.msg)));
             say(&drop_text, " Dropped %s: %s.", r->id, e.msg);
             continue;
         }
-        c.st = h ? history_get(h, sig, r->id) : (struct history_stats){0, 0, 0, 0};
-        c.success = history_success(c.st);
-        c.penalty = propose_penalty(r->risk, r->complexity);
-        /* Rounded once, here: the record, the rationale and the plan agree. */
-        c.score = round(confidence * c.success * c.penalty * 10000) / 10000;
         cs[nc++] = c;
     }
     /* A suggestion the local playbook does not have: the operator should know. */
@@ -301,6 +377,8 @@ jv propose_diagnosis(const struct playbook *pb, const struct history *h, jv d,
 
     jv p = record_derive("proposal", jv_copy(d));
     p = jv_object_set(p, jv_string("signature"), jv_string(sig));
+    if (llm) /* heal-apply reads it: nothing a model diagnosed runs unattended */
+        p = jv_object_set(p, jv_string("analyzer"), jv_string("llm"));
     const char *summary = record_string_borrow(&d, "summary");
     if (summary)
         p = jv_object_set(p, jv_string("summary"), jv_string(summary));

@@ -46,4 +46,25 @@ jv propose_diagnosis(const struct playbook *pb, const struct history *h, jv d,
  */
 char *propose_plan(const jv *proposal, bool color);
 
+/*
+ * What a model may add (llm_propose.h).  A diagnosis made by a model
+ * (analyzer "llm") makes every candidate of its proposal source "llm",
+ * approval "required", and marks the proposal analyzer "llm".
+ */
+#define PROPOSE_LLM_COMMAND "llm:command" /* never a playbook id: ':' is not allowed in one */
+
+/*
+ * Remedy r as a model picked it for diagnosis d (borrowed), with params
+ * (borrowed: parameter name -> value) that fill its fact-sourced
+ * parameters over d's facts; labels only from d.  Filled by playbook_fill,
+ * so every value is judged as any other.  Returns the candidate (source
+ * "llm", approval "required", why quoted in its rationale), or invalid
+ * with err naming the refused parameter.
+ */
+jv propose_llm_candidate(const struct remedy *r, const struct history *h, jv d, jv params,
+                         const char *why, double confidence, struct heal_error *err);
+
+/* A command a model suggested (argv consumed): shown to an operator, never run by heal. */
+jv propose_command_candidate(jv argv, const char *why, double confidence);
+
 #endif

@@ -35,6 +35,9 @@ jv record_derive(const char *type, jv parent);
  */
 const char *record_string_borrow(const jv *r, const char *key);
 
+/* The array at key in record r (borrowed), or an empty array when absent or not one. */
+jv record_array_get(const jv *r, const char *key);
+
 /* A check, diagnosis, proposal, outcome or event record, by its type. */
 bool record_is_type(const jv *r, const char *type);
 

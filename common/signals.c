@@ -1,5 +1,7 @@
 #include "signals.h"
+#include "clock.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 
@@ -25,4 +27,17 @@ void signals_install(void)
 bool signals_stop_requested(void)
 {
     return stop_signal != 0;
+}
+
+bool signals_pause(int64_t ms)
+{
+    int64_t end = clock_mono_ms() + ms;
+    for (;;) {
+        if (signals_stop_requested())
+            return false;
+        int64_t left = end - clock_mono_ms();
+        if (left <= 0)
+            return true;
+        poll(NULL, 0, (int)(left < SIGNALS_PAUSE_SLICE_MS ? left : SIGNALS_PAUSE_SLICE_MS));
+    }
 }

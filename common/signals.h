@@ -10,8 +10,13 @@
 #define HEAL_SIGNALS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 void signals_install(void);
 bool signals_stop_requested(void);
+
+/* Waits ms (monotonic), waking early when a stop was asked for: false then. */
+#define SIGNALS_PAUSE_SLICE_MS 100 /* how often a wait looks at the stop flag */
+bool signals_pause(int64_t ms);
 
 #endif

@@ -12,6 +12,14 @@ _heal_analyze()
             COMPREPLY=($(compgen -W 'auto json text' -- "$cur"))
             return
             ;;
+        --llm)
+            COMPREPLY=($(compgen -W 'off unmatched always' -- "$cur"))
+            return
+            ;;
+        --redact)
+            COMPREPLY=($(compgen -W 'normal strict' -- "$cur"))
+            return
+            ;;
         --config-dir | --state-dir)
             _filedir -d
             return
@@ -24,7 +32,7 @@ _heal_analyze()
     $split && return
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--text --all-states --window= --explain --list
+        COMPREPLY=($(compgen -W '--llm= --redact= --text --all-states --window= --explain --list
             --verbose --quiet --config-dir= --state-dir= --format= --log-json
             --version --help --usage -v -q' -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace

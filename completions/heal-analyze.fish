@@ -7,6 +7,8 @@ complete -c heal-analyze -l all-states -d 'Diagnose SOFT problems too, not only 
 complete -c heal-analyze -l window -x -a '10s 30s 60s 5m 15m 1h' -d 'Group repeats within this time (default 60s)'
 complete -c heal-analyze -l explain -d 'Show the matched lines and where the confidence came from'
 complete -c heal-analyze -l list -d 'List the signature catalog and exit'
+complete -c heal-analyze -l llm -x -a 'off unmatched always' -d 'When to ask a language model'
+complete -c heal-analyze -l redact -x -a 'normal strict' -d 'What a model may not see'
 complete -c heal-analyze -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c heal-analyze -s q -l quiet -d 'Report only errors on stderr'
 complete -c heal-analyze -l config-dir -x -a '(__fish_complete_directories)' -d 'Configuration directory'

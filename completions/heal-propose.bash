@@ -16,6 +16,14 @@ _heal_propose()
             _filedir '@(json|ndjson)'
             return
             ;;
+        --llm)
+            COMPREPLY=($(compgen -W 'off unmatched always' -- "$cur"))
+            return
+            ;;
+        --redact)
+            COMPREPLY=($(compgen -W 'normal strict' -- "$cur"))
+            return
+            ;;
         --config-dir | --state-dir)
             _filedir -d
             return
@@ -27,7 +35,7 @@ _heal_propose()
     $split && return
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--half-life= --playbook= --list --verbose --quiet
+        COMPREPLY=($(compgen -W '--llm= --redact= --half-life= --playbook= --list --verbose --quiet
             --config-dir= --state-dir= --format= --log-json --version --help --usage
             -v -q' -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace

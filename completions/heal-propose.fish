@@ -5,6 +5,8 @@
 complete -c heal-propose -l half-life -x -d 'Outcomes this old count half (default 7d)'
 complete -c heal-propose -l playbook -r -F -d 'Also load the playbook entries in FILE'
 complete -c heal-propose -l list -d 'List the playbook and exit'
+complete -c heal-propose -l llm -x -a 'off unmatched always' -d 'When to ask a language model'
+complete -c heal-propose -l redact -x -a 'normal strict' -d 'What a model may not see'
 complete -c heal-propose -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c heal-propose -s q -l quiet -d 'Report only errors on stderr'
 complete -c heal-propose -l config-dir -x -a '(__fish_complete_directories)' -d 'Configuration directory'

@@ -19,15 +19,8 @@ echo \$! >$HEAL_SCRATCH/sleeper.pid"
              "params": {"start_command": {"source": "label:start_command",
                                           "pattern": "^/[A-Za-z0-9_./-]+$"}},
              "verify": {"attempts": 3, "delay": "100ms"},
-             "applies_to": ["process.test-down"]}'
-    # The check's failure text, as heal-analyze should name it.
-    mkdir -p "$HEAL_CONFIG_DIR/signatures.d"
-    cat >"$HEAL_CONFIG_DIR/signatures.d/sleeper.json" <<'JSON'
-{"id": "process.test-down", "category": "process", "severity": "critical",
- "patterns": ["PROCS CRITICAL: 0 processes with pidfile"],
- "literals": ["PROCS CRITICAL: 0 processes"], "summary": "the sleeper is down",
- "confidence": 0.9}
-JSON
+             "applies_to": ["process.not-running"]}'
+    # The check's failure is the built-in catalog's process.not-running.
 }
 
 teardown() {
@@ -50,7 +43,7 @@ teardown() {
     assert_valid_records
     run jq -r 'select(.type == "outcome") | [.remedy, .action, .result, .verify.status,
         .signature, (.argv | join(" "))] | join(" ")' <<<"$output"
-    assert_output "test.restart-sleeper executed healed ok process.test-down $HEAL_SCRATCH/start.sh"
+    assert_output "test.restart-sleeper executed healed ok process.not-running $HEAL_SCRATCH/start.sh"
     newpid=$(<"$HEAL_SCRATCH/sleeper.pid")
     [ "$newpid" != "$pid" ]
     heal_pid_alive "$newpid"
@@ -59,8 +52,8 @@ teardown() {
     # The journal holds the intent, then its outcome, both keyed for learning.
     run jq -r '[.type, .target, .remedy, .signature, .trace != null, (.argv | join(" "))]
         | join(" ")' "$HEAL_STATE_DIR/journal.ndjson"
-    assert_line --index 0 "intent sleeper test.restart-sleeper process.test-down true $HEAL_SCRATCH/start.sh"
-    assert_line --index 1 "outcome sleeper test.restart-sleeper process.test-down true $HEAL_SCRATCH/start.sh"
+    assert_line --index 0 "intent sleeper test.restart-sleeper process.not-running true $HEAL_SCRATCH/start.sh"
+    assert_line --index 1 "outcome sleeper test.restart-sleeper process.not-running true $HEAL_SCRATCH/start.sh"
     run jq -rs '.[0].id == .[1].intent and .[1].result == "healed"' \
         "$HEAL_STATE_DIR/journal.ndjson"
     assert_output true

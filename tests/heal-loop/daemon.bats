@@ -160,8 +160,12 @@ pids_of() { # PATTERN: pids of heal stages under this test's state dir
     run bash -c "grep '^# TYPE' '$HEAL_SCRATCH/heal.prom' | awk '{print \$3}' | sort | uniq -d"
     assert_output ''
     run jq -c '[.targets.web.status, .targets.db.status, .mode, .healthy]' \
-        "$HEAL_STATE_DIR/loop/status.json"
+        "$HEAL_STATE_DIR/loop/heal-loop.status.json"
     assert_output '["critical","ok","dry-run",false]'
+    # heal-loop status names the daemon, running.
+    run heal-loop status --format=json
+    run jq -c --arg p "$HEAL_STATE_DIR/heal-loop.pid" '.loops | map([.pid_file == $p, .running, .mode])' <<<"$output"
+    assert_output '[[true,true,"dry-run"]]'
     # A cycle summary goes out too.
     wait_for has_record '.type == "event" and .event == "cycle.summary"'
     stop_bg loop
@@ -237,4 +241,13 @@ with open(sys.argv[2], "a") as out:
     wait_for grep -q 'critical  web' "$HEAL_SCRATCH/bg/loop.out"
     wait_for grep -q 'diagnose  web  network.connection-refused' "$HEAL_SCRATCH/bg/loop.out"
     stop_bg loop
+}
+
+@test "a closed stdout drains the daemon quietly" {
+    exec_check db 0 "OK: fine"
+    run --separate-stderr bash -c 'heal-loop --format=json | head -n 1 >/dev/null; wait'
+    assert_success
+    use_stderr
+    refute_output --partial 'Broken pipe'
+    wait_for bash -c "! pgrep -f -- 'heal-[a-z]* --.*--state-dir $HEAL_STATE_DIR' >/dev/null"
 }

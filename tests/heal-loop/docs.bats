@@ -8,7 +8,7 @@ load ../lib/common
 load ../lib/docs
 
 PAGE=$HEAL_ROOT/man/heal-loop.1
-SUBCOMMANDS=(stop)
+SUBCOMMANDS=(stop status)
 
 # all_long_options: the main table's and every subcommand's, once each.
 all_long_options() {
@@ -22,7 +22,7 @@ all_long_options() {
     run all_long_options
     assert_success
     for o in once apply dry-run monitor checks name all-states workers max-risk pid-file \
-        metrics cycle drain-timeout timeout format help usage version; do
+        metrics cycle drain-timeout timeout by format help usage version; do
         assert_line "$o"
     done
 }
@@ -80,7 +80,7 @@ all_long_options() {
     mapfile -t cmds < <(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /s/^\$ \(heal-loop --once.*\)/\1/p' "$PAGE")
     [ "${#cmds[@]}" -ge 2 ] || fail "only ${#cmds[@]} examples found"
     for c in "${cmds[@]}"; do
-        run --separate-stderr bash -c "set -o pipefail; $c </dev/null"
+        run --separate-stderr bash -c "set -o pipefail; { $c; } </dev/null"
         [ "$status" -le 1 ] || fail "'$c' exited $status: $stderr"
     done
 }

@@ -192,10 +192,40 @@ static void test_cleanup(void)
     CHECK(ok, "cleanup of a missing directory is an error");
 }
 
+/* A cache read leaves the access time alone, where relatime would set it. */
+static void test_read_cache(void)
+{
+    char path[PATH_MAX];
+    struct heal_error err = {{0}};
+    char *data = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/cache.json", dir);
+    /* Access and change times a minute back, equal: the next plain read
+     * would move the access time under relatime or strictatime. */
+    struct timespec past[2] = {{time(NULL) - 60, 0}, {time(NULL) - 60, 0}};
+    struct stat before, after;
+    bool ok = atomicfile_write_cache(path, "{\"c\":1}", 7, 0600, &err) == 0 &&
+              utimensat(AT_FDCWD, path, past, 0) == 0 && stat(path, &before) == 0 &&
+              atomicfile_read_cache(path, 100, &data, &len, &err) == 0 && len == 7 &&
+              strcmp(data, "{\"c\":1}") == 0 && stat(path, &after) == 0;
+    CHECK(ok, "a cache file reads back whole");
+    CHECK(ok && after.st_atim.tv_sec == before.st_atim.tv_sec,
+          "reading a cache file of ours leaves its access time alone");
+    free(data);
+    ok = atomicfile_read_cache("/proc/self/status", 1 << 20, &data, &len, &err) == 0 && len > 0;
+    CHECK(ok, "a file of the kernel's is read all the same");
+    free(data);
+    char missing[PATH_MAX];
+    snprintf(missing, sizeof missing, "%s/no-such-cache", dir);
+    CHECK(atomicfile_read_cache(missing, 100, &data, &len, &err) == 1 && !data,
+          "a missing cache file is no error");
+}
+
 int main(void)
 {
     scratch_make(dir, "atomicfile");
     test_write_read();
+    test_read_cache();
     test_kill();
     test_cleanup();
     scratch_remove(dir);

@@ -10,6 +10,7 @@
 #include "scratch.h"
 #include "state.h"
 #include "unit.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -477,6 +478,60 @@ static void test_worse(void)
           "UNKNOWN is worse than OK only");
 }
 
+/* The record's perfdata and evidence: items written as text first, then the jv ones. */
+static void test_record_lists(void)
+{
+    struct check_def def;
+    struct heal_error err;
+    if (def_from("{\"name\":\"r\",\"kind\":\"file\",\"path\":\"/\"}", &def, &err) != 0) {
+        CHECK(false, "a file check for the record test: %s", err.msg);
+        return;
+    }
+    struct check_result r;
+    check_result_init(&r);
+    check_result_set(&r, NAGIOS_OK, "fine");
+    check_result_perf(&r, "/mnt/bad \xff name", 0.25, "%", "80", NULL, 0, NAN);
+    check_result_evidence_text(&r, "body", "caf\xc3\xa9 \xfe", 7);
+    const char *names[] = {"dns", "total"};
+    const double seconds[] = {0.000123, 1.5};
+    check_result_evidence_numbers(&r, "timings", names, seconds, 2);
+    check_result_evidence_json(&r, "stopped", "true", 4);
+    r.perfdata = jv_array_append(r.perfdata, jv_parse("{\"label\":\"jv\",\"value\":1}"));
+    r.evidence = jv_object_set(r.evidence, jv_string("later"), jv_number(2));
+    struct check_state st;
+    check_state_init(&st);
+    struct jsonbuf b = {NULL, 0, 0};
+    int rc = check_record_write(&b, &def, &r, &st, &err);
+    CHECK(rc == 0 && utf8_valid(b.data, b.len, NULL), "the record is valid UTF-8 as written");
+    jv rec = rc == 0 ? jv_parse_sized(b.data, (int)b.len) : jv_invalid();
+    jv perf = jv_dump_string(jv_object_get(jv_copy(rec), jv_string("perfdata")), 0);
+    jv ev = jv_dump_string(jv_object_get(jv_copy(rec), jv_string("evidence")), 0);
+    CHECK_STR(jv_string_value(perf),
+              "[{\"label\":\"/mnt/bad \xef\xbf\xbd name\",\"value\":0.25,\"uom\":\"%\","
+              "\"warn\":\"80\",\"crit\":null,\"min\":0,\"max\":null},"
+              "{\"label\":\"jv\",\"value\":1}]",
+              "perfdata written as text come first, bad UTF-8 repaired as jq repairs it");
+    CHECK_STR(jv_string_value(ev),
+              "{\"body\":\"caf\xc3\xa9 \xef\xbf\xbd\",\"timings\":{\"dns\":0.000123,\"total\":1.5},"
+              "\"stopped\":true,\"later\":2}",
+              "evidence members written as text, then the jv object's");
+    jv_free(perf);
+    jv_free(ev);
+    jv_free(rec);
+    b.len = 0;
+    jv_free(r.perfdata);
+    jv_free(r.evidence);
+    r.perfdata = jv_array();
+    r.evidence = jv_object();
+    rc = check_record_write(&b, &def, &r, &st, &err) || jsonbuf_append(&b, "", 1, &err);
+    CHECK(rc == 0 && strstr(b.data, ",\"evidence\":{\"body\"") &&
+              strstr(b.data, "\"stopped\":true}}"),
+          "with an empty jv object the text members stand alone");
+    jsonbuf_free(&b);
+    check_result_free(&r);
+    check_def_free(&def);
+}
+
 int main(void)
 {
     scratch_make(dir, "check");
@@ -487,6 +542,7 @@ int main(void)
     test_check_def();
     test_argv();
     test_worse();
+    test_record_lists();
     scratch_remove(dir);
     return unit_done();
 }

@@ -12,8 +12,23 @@ static int gives(const char *data, size_t len, size_t size, const char *want, bo
     return 1;
 }
 
+static int visible(const char *s, size_t size, const char *want)
+{
+    char out[64];
+    excerpt_visible(s, out, size);
+    if (strcmp(out, want) != 0) {
+        printf("#   got '%s'\n", out);
+        return 0;
+    }
+    return 1;
+}
+
 int main(void)
 {
+    CHECK(visible("web\x1b[2J\x7f", 64, "web?[2J?"), "a visible cell shows controls as '?'");
+    CHECK(visible("caf\xc3\xa9", 64, "caf\xc3\xa9"), "a visible cell keeps UTF-8");
+    CHECK(visible("caf\xc3\xa9s", 5, "caf"), "a cut never ends inside a UTF-8 sequence");
+    CHECK(visible(NULL, 64, ""), "NULL reads as an empty cell");
     CHECK(gives("SSH-2.0-OpenSSH_9.2", 19, 64, "SSH-2.0-OpenSSH_9.2", true),
           "printable ASCII is kept as it is");
     CHECK(gives("HTTP/1.0 200 OK\r\nServer: x\r\n", 28, 64, "HTTP/1.0 200 OK\\r\\nServer: x\\r\\n",
