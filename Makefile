@@ -97,7 +97,7 @@ unit: $(UNIT_BIN)
 DEPS = gcc make pkg-config libjq-dev libcurl4-openssl-dev libpopt-dev libpcre2-dev \
        jq bats bats-assert bats-support bats-file mandoc clang libclang-rt-14-dev libvectorscan-dev \
        python3 python3-jsonschema nginx-light monitoring-plugins-basic \
-       monitoring-plugins-standard procps bc time monit valgrind
+       monitoring-plugins-standard procps bc time monit python3-pytest valgrind
 deps:
 	@missing=$$(for p in $(DEPS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \

@@ -8,6 +8,7 @@
  */
 #include "atomicfile.h"
 #include "check_set.h"
+#include "ci_run.h"
 #include "clock.h"
 #include "config.h"
 #include "duration.h"
@@ -22,6 +23,7 @@
 #include "policy.h"
 #include "record.h"
 #include "sdnotify.h"
+#include "signals.h"
 #include "state.h"
 
 #include <dirent.h>
@@ -556,6 +558,96 @@ static int stop_main(void)
     return HEAL_EXIT_OK;
 }
 
+/* --- heal-loop run --- */
+
+static struct {
+    int apply;
+    char *max_attempts, *backoff, *backoff_max, *records;
+} run_opt;
+
+/* A whole decimal number of runs, 1..CI_RUN_ATTEMPTS_MAX; NULL keeps the default. */
+static int parse_attempts(const char *text, int *n)
+{
+    *n = CI_RUN_ATTEMPTS_DEFAULT;
+    if (!text)
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > CI_RUN_ATTEMPTS_MAX)
+        return -1;
+    *n = (int)v;
+    return 0;
+}
+
+/* heal-loop run [OPTION...] [--] COMMAND [ARG...] */
+static int run_main(int argc, const char **argv)
+{
+    struct poptOption table[] = {
+        {"max-attempts", '\0', POPT_ARG_STRING, &run_opt.max_attempts, 0,
+         "run the command at most N times (default 3)", "N"},
+        {"backoff", '\0', POPT_ARG_STRING, &run_opt.backoff, 0,
+         "wait at least this long before running again (default 1s)", "DURATION"},
+        {"backoff-max", '\0', POPT_ARG_STRING, &run_opt.backoff_max, 0,
+         "cap the random part of the wait at this (default 1m)", "DURATION"},
+        {"apply", '\0', POPT_ARG_NONE, &run_opt.apply, 0,
+         "let heal-apply run `auto` remedies (default: a dry run)", NULL},
+        {"records", '\0', POPT_ARG_STRING, &run_opt.records, 0,
+         "write the records of failed attempts and a summary event to FILE", "FILE"},
+        HEAL_COMMON_OPTIONS,
+        POPT_TABLEEND,
+    };
+    /* POSIXMEHARDER: options end at the command's name, so `run make -j2` needs no `--`. */
+    poptContext pc = poptGetContext(PROG " run", argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
+    poptSetOtherOptionHelp(pc, "[OPTION...] [--] COMMAND [ARG...]");
+    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    struct heal_error err;
+    struct ci_run_config cfg = {
+        .backoff_ms = CI_RUN_BACKOFF_DEFAULT_MS,
+        .backoff_max_ms = CI_RUN_BACKOFF_MAX_DEFAULT_MS,
+    };
+    char bin_dir[PATH_MAX];
+    switch (options_settle(pc, rc, PROG, &err)) {
+    case OPTIONS_USAGE:
+        log_error("run", "%s", err.msg);
+        goto out;
+    case OPTIONS_DONE:
+        status = HEAL_EXIT_OK;
+        goto out;
+    case OPTIONS_RUN:
+        break;
+    }
+    cfg.argv = (const char *const *)poptGetArgs(pc);
+    if (!cfg.argv || !cfg.argv[0] || !cfg.argv[0][0]) {
+        log_error("run", "no command given (heal-loop run [OPTION...] -- COMMAND [ARG...])");
+        goto out;
+    }
+    if (parse_attempts(run_opt.max_attempts, &cfg.max_attempts) != 0) {
+        log_error("run", "--max-attempts: %s is not between 1 and %d", run_opt.max_attempts,
+                  CI_RUN_ATTEMPTS_MAX);
+        goto out;
+    }
+    if (options_duration("--backoff", run_opt.backoff, &cfg.backoff_ms, &err) != 0 ||
+        options_duration("--backoff-max", run_opt.backoff_max, &cfg.backoff_max_ms, &err) != 0) {
+        log_error("run", "%s", err.msg);
+        goto out;
+    }
+    cfg.apply = run_opt.apply;
+    cfg.records = run_opt.records;
+    cfg.config_dir = heal_opts.config_dir;
+    cfg.state_dir = heal_opts.state_dir;
+    cfg.bin_dir = loop_find_bin_dir(bin_dir) == 0 ? bin_dir : NULL;
+    status = ci_run(&cfg);
+out:
+    poptFreeContext(pc);
+    free(run_opt.max_attempts);
+    free(run_opt.backoff);
+    free(run_opt.backoff_max);
+    free(run_opt.records);
+    options_free();
+    return status;
+}
+
 /* --- heal-loop status --- */
 
 static void warn_unreadable(const jv *report)
@@ -699,6 +791,12 @@ int main(int argc, const char **argv)
         HEAL_COMMON_OPTIONS,
         POPT_TABLEEND,
     };
+    if (sub && !strcmp(sub, "run")) {
+        /* Not the loop's signal handling: run's command is ended by our handler. */
+        signals_install();
+        log_init(PROG);
+        return run_main(argc - 1, argv + 1);
+    }
     struct poptOption status_table[] = {
         {"by", '\0', POPT_ARG_STRING, &opt.by, 0,
          "roll targets up by the value of LABEL (e.g. project)", "LABEL"},

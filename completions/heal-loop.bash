@@ -40,7 +40,7 @@ _heal_loop()
             _filedir -d
             return
             ;;
-        --name | --workers | --cycle | --drain-timeout | --timeout | --by | --max-attempts | --backoff)
+        --name | --workers | --cycle | --drain-timeout | --timeout | --by | --max-attempts | --backoff | --backoff-max)
             return
             ;;
     esac
@@ -52,7 +52,7 @@ _heal_loop()
         case $sub in
             status) COMPREPLY=($(compgen -W "--by= $common" -- "$cur")) ;;
             stop) COMPREPLY=($(compgen -W "--pid-file= --timeout= $common" -- "$cur")) ;;
-            run) COMPREPLY=($(compgen -W "--max-attempts= --backoff= --apply --records= $common" -- "$cur")) ;;
+            run) COMPREPLY=($(compgen -W "--max-attempts= --backoff= --backoff-max= --apply --records= $common" -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W "--once --apply --dry-run --monitor --checks= --name=
                 --all-states --workers= --max-risk= --pid-file= --metrics= --cycle=
                 --drain-timeout= $common" -- "$cur")) ;;

@@ -23,7 +23,8 @@ complete -c heal-loop -n "not __fish_seen_subcommand_from $subs" -l drain-timeou
 complete -c heal-loop -n "__fish_seen_subcommand_from stop" -l timeout -x -d 'Wait this long for it to exit'
 complete -c heal-loop -n "__fish_seen_subcommand_from status" -l by -x -d 'Roll targets up by this label'
 complete -c heal-loop -n "__fish_seen_subcommand_from run" -l max-attempts -x -d 'Run the command at most N times'
-complete -c heal-loop -n "__fish_seen_subcommand_from run" -l backoff -x -d 'First delay between runs'
+complete -c heal-loop -n "__fish_seen_subcommand_from run" -l backoff -x -d 'Shortest wait before a retry (default 1s)'
+complete -c heal-loop -n "__fish_seen_subcommand_from run" -l backoff-max -x -d 'Cap on the random part of the wait (default 1m)'
 complete -c heal-loop -n "__fish_seen_subcommand_from run" -l apply -d 'Apply auto remedies under policy'
 complete -c heal-loop -n "__fish_seen_subcommand_from run" -l records -r -F -d 'Write the records of failed runs to FILE'
 

@@ -29,6 +29,22 @@ web_check() {
              "applies_to": ["network.curl-connect-failed", "network.connection-refused"]}'
 }
 
+# notify_listener: a datagram socket at $sock, as systemd's, writing each
+# message it gets to $HEAL_SCRATCH/notified (newlines as '|').
+notify_listener() {
+    sock=$HEAL_SCRATCH/notify.sock
+    start_bg listener "$HEAL_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+        out.flush()
+' "$sock" "$HEAL_SCRATCH/notified"
+    wait_for test -S "$sock"
+}
+
 # loop_records: what the daemon has written so far.
 loop_records() {
     cat "$HEAL_SCRATCH/bg/loop.out"
@@ -173,17 +189,7 @@ pids_of() { # PATTERN: pids of heal stages under this test's state dir
 
 @test "sd_notify: READY, WATCHDOG and STOPPING reach \$NOTIFY_SOCKET" {
     exec_check db 0 "OK: fine"
-    sock=$HEAL_SCRATCH/notify.sock
-    start_bg listener "$HEAL_PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as out:
-    while True:
-        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
-        out.flush()
-' "$sock" "$HEAL_SCRATCH/notified"
-    wait_for test -S "$sock"
+    notify_listener
     NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 start_bg loop heal-loop --format=json
     wait_for grep -q '^READY=1' "$HEAL_SCRATCH/notified"
     wait_for grep -q '^WATCHDOG=1' "$HEAL_SCRATCH/notified"
@@ -193,17 +199,7 @@ with open(sys.argv[2], "a") as out:
 
 @test "a WATCHDOG_PID naming another process means no pings" {
     exec_check db 0 "OK: fine"
-    sock=$HEAL_SCRATCH/notify.sock
-    start_bg listener "$HEAL_PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as out:
-    while True:
-        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
-        out.flush()
-' "$sock" "$HEAL_SCRATCH/notified"
-    wait_for test -S "$sock"
+    notify_listener
     NOTIFY_SOCKET=$sock WATCHDOG_USEC=200000 WATCHDOG_PID=1 start_bg loop heal-loop --format=json
     wait_for grep -q '^READY=1' "$HEAL_SCRATCH/notified"
     sleep 0.6

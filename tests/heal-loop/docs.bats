@@ -8,7 +8,7 @@ load ../lib/common
 load ../lib/docs
 
 PAGE=$HEAL_ROOT/man/heal-loop.1
-SUBCOMMANDS=(stop status)
+SUBCOMMANDS=(stop status run)
 
 # all_long_options: the main table's and every subcommand's, once each.
 all_long_options() {
@@ -83,4 +83,30 @@ all_long_options() {
         run --separate-stderr bash -c "set -o pipefail; { $c; } </dev/null"
         [ "$status" -le 1 ] || fail "'$c' exited $status: $stderr"
     done
+}
+
+@test "the page states the back-off heal-loop run uses" {
+    grep -qF 'delay(n) = backoff + random(0, min(backoff-max, backoff x 2 ^ n))' "$PAGE"
+    grep -qF '(default 1s)' "$PAGE"
+    grep -qF 'The cap on the random part of the wait (default 1m).' "$PAGE"
+    grep -qE 'define CI_RUN_BACKOFF_DEFAULT_MS 1000$' "$HEAL_ROOT/common/ci_run.h"
+    grep -qE 'define CI_RUN_BACKOFF_MAX_DEFAULT_MS 60000$' "$HEAL_ROOT/common/ci_run.h"
+    grep -qE 'define CI_RUN_ATTEMPTS_DEFAULT 3$' "$HEAL_ROOT/common/ci_run.h"
+}
+
+@test "the run examples of heal-loop(1) run the command and pass its status on" {
+    local cmds c
+    cd "$HEAL_SCRATCH"
+    printf 'all:\n\t@echo built\ncheck:\n\t@echo checked\n' >Makefile
+    mapfile -t cmds < <(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /s/^\$ \(heal-loop run .*\)/\1/p' "$PAGE")
+    [ "${#cmds[@]}" -ge 2 ] || fail "only ${#cmds[@]} examples found"
+    for c in "${cmds[@]}"; do
+        # not a sub-make of the make that runs the suites: no "Entering directory"
+        run --separate-stderr env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS bash -c "$c </dev/null"
+        [ "$status" = 0 ] || fail "'$c' exited $status: $stderr"
+        [[ $output == built || $output == checked ]] || fail "'$c' printed '$output'"
+    done
+    assert_valid_records heal-run.ndjson
+    run jq -r '[.event, .classification] | join(" ")' heal-run.ndjson
+    assert_output 'run.summary none'
 }
