@@ -84,3 +84,14 @@ setup() {
         assert_equal "$(jq -r .attempt <<<"$output")" 2
     done
 }
+
+@test "heal-loop status on a terminal shows no raw escape from a check's name" {
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    jq -cn --arg s "$HEAL_SCRATCH/evil.sh" '{name: "w\u001b[31mX\u0007", kind: "exec",
+        command: [$s], max_attempts: 1}' >"$HEAL_CONFIG_DIR/checks.d/w.json"
+    run --separate-stderr heal-loop --once --format=json
+    assert_valid_records
+    on_terminal heal-loop status
+    assert_line --regexp '^w\?\[31mX\? +CRITICAL '
+    refute_raw_escape
+}
