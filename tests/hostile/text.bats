@@ -73,3 +73,16 @@ setup() {
     use_stderr
     assert_output --regexp "^heal-analyze: $HEAL_SCRATCH/in:1: warning: line of [0-9]+ bytes skipped \(over 1048576\)$"
 }
+
+@test "the rest of a line cut by the 8 MiB read cap is not matched as a line of its own" {
+    # Regression: the next run matched "xxx ERROR tail", a fragment, as a new line.
+    { "$HEAL_PYTHON" -c 'import sys; sys.stdout.write("INFO " + "x" * 8388608 + " ERROR tail\n")'
+      echo 'ERROR after'; } >>"$HEAL_SCRATCH/app.log"
+    run --separate-stderr heal-check --log "$HEAL_SCRATCH/app.log:ERROR" --name app
+    assert_success
+    jq -e '.evidence.lines_read == 1 and .evidence.matched == 0' <<<"$output"
+    run --separate-stderr heal-check --log "$HEAL_SCRATCH/app.log:ERROR" --name app
+    assert_valid_records --type check
+    run jq -c '[.evidence.matched, .evidence.lines]' <<<"$output"
+    assert_output '[1,["ERROR after"]]'
+}
