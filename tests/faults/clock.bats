@@ -6,15 +6,10 @@
 load ../lib/common
 load lib
 
-REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
-
 setup() {
     heal_setup
-    counting_remedy test.count \
-        '{"applies_to": ["network.connection-refused"], "cooldown": "10m", "max_attempts": 2}'
-    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
-    jq -cn --arg m "$REFUSED" '{name: "web", kind: "exec", max_attempts: 2,
-        command: ["sh", "-c", "echo \"$1\"; exit 2", "sh", $m]}' >"$HEAL_CONFIG_DIR/checks.d/web.json"
+    refused_remedy 10m 2
+    refused_check web '{"max_attempts": 2}'
 }
 
 cycle() { # TIME: one heal-loop --once --apply with the clock at TIME

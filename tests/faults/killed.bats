@@ -6,20 +6,15 @@
 load ../lib/common
 load lib
 
-REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
-
 setup() {
     heal_setup
-    counting_remedy test.count \
-        '{"applies_to": ["network.connection-refused"], "cooldown": "1h", "max_attempts": 1}'
+    refused_remedy 1h 1
     mkdir -p "$HEAL_CONFIG_DIR/checks.d"
     for i in $(seq 1 20); do
         jq -cn --arg n "ok$i" '{name: $n, kind: "exec", command: ["/bin/echo", "OK - fine"],
             interval: "1s"}' >"$HEAL_CONFIG_DIR/checks.d/ok$i.json"
     done
-    jq -cn --arg m "$REFUSED" '{name: "web", kind: "exec", max_attempts: 1, interval: "1s",
-        retry_interval: "1s", command: ["sh", "-c", "echo \"$1\"; exit 2", "sh", $m]}' \
-        >"$HEAL_CONFIG_DIR/checks.d/web.json"
+    refused_check web '{"interval": "1s", "retry_interval": "1s"}'
 }
 
 has_record() {

@@ -7,6 +7,9 @@
 #   counting_remedy ID [JSON]   a playbook remedy ID (JSON's fields added) whose script appends a line to
 #                               $HEAL_SCRATCH/runs on every run (and runs $HEAL_SCRATCH/hook
 #                               when it exists)
+#   refused_remedy COOLDOWN MAX a counting remedy test.count for network.connection-refused
+#   refused_check NAME [JSON]   a checks.d exec check NAME printing $REFUSED, exiting 2
+#                               (JSON's fields added)
 #   runs                        how many times counting remedies ran
 #   proposal_for TARGET ID [TRACE]
 #                               a proposal record for TARGET with remedy ID
@@ -46,6 +49,22 @@ counting_remedy() {
           timeout: "10s", auto: true, applies_to: ["test.*"], cooldown: "0s",
           max_attempts: 100, window: "1h"} + $more' \
         >"$HEAL_CONFIG_DIR/playbook.d/$1.json"
+}
+
+# What a refused TCP connection looks like to the catalog (network.connection-refused).
+REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
+
+refused_remedy() {
+    counting_remedy test.count "$(jq -cn --arg c "$1" --argjson m "$2" \
+        '{applies_to: ["network.connection-refused"], cooldown: $c, max_attempts: $m}')"
+}
+
+refused_check() {
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    jq -cn --arg n "$1" --arg m "$REFUSED" --argjson more "${2:-{\}}" \
+        '{name: $n, kind: "exec", max_attempts: 1,
+          command: ["sh", "-c", "echo \"$1\"; exit 2", "sh", $m]} + $more' \
+        >"$HEAL_CONFIG_DIR/checks.d/$1.json"
 }
 
 runs() {

@@ -6,12 +6,9 @@
 load ../lib/common
 load lib
 
-REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
-
 setup() {
     heal_setup
-    counting_remedy test.count \
-        '{"applies_to": ["network.connection-refused"], "cooldown": "1h", "max_attempts": 1}'
+    refused_remedy 1h 1
 }
 
 check() { # NAME STATUS MESSAGE: a checks.d exec check, every second

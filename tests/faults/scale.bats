@@ -7,8 +7,6 @@
 load ../lib/common
 load lib
 
-REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
-
 setup() {
     heal_setup
     touch "$HEAL_SCRATCH/present"
