@@ -8,6 +8,7 @@
 #                               $HEAL_SCRATCH/runs on every run (and runs $HEAL_SCRATCH/hook
 #                               when it exists)
 #   refused_remedy COOLDOWN MAX a counting remedy test.count for network.connection-refused
+#                               (and the built-in wait.backoff off)
 #   refused_check NAME [JSON]   a checks.d exec check NAME printing $REFUSED, exiting 2
 #                               (JSON's fields added)
 #   runs                        how many times counting remedies ran
@@ -57,6 +58,9 @@ REFUSED='connect to address 127.0.0.1 and port 9: Connection refused'
 refused_remedy() {
     counting_remedy test.count "$(jq -cn --arg c "$1" --argjson m "$2" \
         '{applies_to: ["network.connection-refused"], cooldown: $c, max_attempts: $m}')"
+    # The built-in wait.backoff re-checks for 155 s in real time once test.count
+    # has failed often enough to rank below it: these suites count test.count alone.
+    echo '{"id": "wait.backoff", "disabled": true}' >"$HEAL_CONFIG_DIR/playbook.d/wait.backoff.json"
 }
 
 refused_check() {
