@@ -23,6 +23,7 @@
 #include "check_regex.h"
 #include "check_watch.h"
 #include "clock.h"
+#include "jsoncheck.h"
 #include "size.h"
 #include "state.h"
 
@@ -182,7 +183,8 @@ static void state_load(const struct check_def *def, struct log_settings *l)
     if (!def->state_dir || state_path(def, path, NULL) != 0 ||
         atomicfile_read(path, LOG_STATE_FILE_MAX, &data, &len, NULL) != 0)
         return;
-    jv o = jv_parse_sized(data, (int)len);
+    /* jq 1.6 leaks on some malformed JSON: a damaged file reaches it only well-formed. */
+    jv o = jsoncheck(data, len, NULL, NULL) == 0 ? jv_parse_sized(data, (int)len) : jv_invalid();
     free(data);
     if (jv_get_kind(o) != JV_KIND_OBJECT) {
         jv_free(o);

@@ -3,6 +3,7 @@
     /evil      500, a body of escapes, NUL, invalid UTF-8 and shell text
     /big       500, a 10 MB body in one line
     /json      200, JSON whose strings hold escapes and NUL
+    /adjacent  200, two values without a separator (libjq 1.6 leaks on it)
 """
 import http.server
 import sys
@@ -28,6 +29,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(500, BIG)
         elif self.path == "/json":
             self.send(200, JSON)
+        elif self.path == "/adjacent":
+            self.send(200, b'["a" "b"]')
         else:
             self.send(404, b"no\n")
 

@@ -49,3 +49,16 @@ setup() {
     assert_valid_records --type check
     jq -e '.status == "ok"' <<<"$output"
 }
+
+@test "a body that is not quite JSON fails the json expression at its offset, and leaks nothing" {
+    # Regression: ["a" "b"] went to libjq 1.6's parser, which leaks on it
+    # (the sanitizer build's LeakSanitizer turned that into exit 86).
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    jq -cn --arg u "http://127.0.0.1:$PORT/adjacent" '{name: "api", kind: "http", url: $u,
+        json: ".[0] == \"a\""}' >"$HEAL_CONFIG_DIR/checks.d/api.json"
+    run --separate-stderr heal-check --name api
+    assert_equal "$status" 2
+    assert_valid_records --type check
+    run jq -r '[.summary, .evidence.json_error] | join("|")' <<<"$output"
+    assert_output --regexp ": body is not JSON\|expected ',' or ']' at offset 5$"
+}
