@@ -95,3 +95,20 @@ setup() {
     assert_line --regexp '^w\?\[31mX\? +CRITICAL '
     refute_raw_escape
 }
+
+@test "labels too big for a record are refused at load, by file and line; the other checks run" {
+    # Regression: a 10 MB label made a 10 MB check record, which every later stage refused.
+    "$HEAL_PYTHON" -c 'import json
+print(json.dumps({"name": "big", "kind": "exec", "command": ["/bin/true"], "labels": {"x": "y" * 10485760}}))
+print(json.dumps({"name": "ok", "kind": "exec", "command": ["/bin/true"]}))
+print(json.dumps({"name": "t", "target": "t" * 300, "kind": "exec", "command": ["/bin/true"]}))' \
+        >"$HEAL_SCRATCH/checks.json"
+    run --separate-stderr heal-check --checks="$HEAL_SCRATCH/checks.json"
+    assert_equal "$status" 3
+    assert_valid_records --type check
+    run jq -r .name <<<"$output"
+    assert_output ok
+    use_stderr
+    assert_line "heal-check: $HEAL_SCRATCH/checks.json:1: check 'big': labels hold 10485761 bytes, over the cap of 16384"
+    assert_line "heal-check: $HEAL_SCRATCH/checks.json:3: check 't': field 'target' must be 1 to 200 bytes"
+}
