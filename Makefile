@@ -52,7 +52,8 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 MANPAGES   := $(sort $(wildcard man/*.[1-8]))
 LIB        := $(B)/libheal.a
 
-.PHONY: all deps test check unit memcheck demo bench bench-bin fuzz fuzz-bin install uninstall clean lint-man
+.PHONY: all deps test check unit memcheck demo bench bench-bin fuzz fuzz-bin install uninstall \
+        clean lint-man mcp-client
 all: $(PROGS)
 
 $(B)/common/%.o: common/%.c
@@ -97,11 +98,13 @@ unit: $(UNIT_BIN)
 DEPS = gcc make pkg-config libjq-dev libcurl4-openssl-dev libpopt-dev libpcre2-dev \
        jq bats bats-assert bats-support bats-file mandoc clang libclang-rt-14-dev libvectorscan-dev \
        python3 python3-jsonschema nginx-light monitoring-plugins-basic \
-       monitoring-plugins-standard procps bc time monit python3-pytest valgrind
+       monitoring-plugins-standard procps bc time monit python3-pytest nodejs valgrind
+# npm is asked for by command, not by package: a nodejs package that bundles
+# npm (and conflicts with Debian's) serves as well.
 deps:
 	@missing=$$(for p in $(DEPS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
-	    || echo $$p; done); \
+	    || echo $$p; done; command -v npm >/dev/null 2>&1 || echo npm); \
 	if [ -n "$$missing" ]; then \
 	    echo "make deps: installing:" $$missing; \
 	    if [ "$$(id -u)" -ne 0 ]; then echo "make deps: need root to install:" $$missing >&2; exit 1; fi; \
@@ -109,9 +112,20 @@ deps:
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The official MCP client SDK and Inspector that tests/heal-mcp drives
+# heal-mcp with, at the versions package-lock.json pins; installed again
+# only when the lock file changes.  `npm install --no-save` rather than
+# `npm ci`: the lock names an optional Windows-only package that the
+# registry no longer has, which npm ci refuses and npm install skips.
+MCP_CLIENT := tests/mcp-client
+$(MCP_CLIENT)/node_modules/.installed: $(MCP_CLIENT)/package.json $(MCP_CLIENT)/package-lock.json
+	cd $(MCP_CLIENT) && npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+mcp-client: $(MCP_CLIENT)/node_modules/.installed
+
 # Every suite runs twice: the plain build, then the sanitizer build.  Each
 # run writes its counts; tests/lib/summary prints the closing line.
-test: deps
+test: deps mcp-client
 	$(MAKE) all unit bench-bin
 	$(MAKE) SAN=1 all unit bench-bin
 	@rm -f build/test-counts build/san/test-counts

@@ -302,6 +302,7 @@ int main(int argc, const char **argv)
         status = HEAL_EXIT_INTERNAL;
         goto out;
     }
+    analyzer_set_trace(a, heal_opts.trace);
     uint64_t bad = 0;
     const char *file = poptGetArg(pc);
     if (!file) {

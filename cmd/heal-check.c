@@ -76,7 +76,7 @@ static int64_t on_result(void *ctx, struct check_def *def, struct check_result *
         fflush(stdout);
     } else if (!run->write_failed) {
         run->line.len = 0;
-        if (check_record_write(&run->line, def, result, &st, &err) != 0 ||
+        if (check_record_write(&run->line, def, result, &st, heal_opts.trace, &err) != 0 ||
             ndjson_writer_put_line(run->out, run->line.data, run->line.len, &err) != 0) {
             run->write_failed = true;
             if (errno != EPIPE)

@@ -275,8 +275,11 @@ static void on_tick(void *ctx)
 static void on_ready(void *ctx)
 {
     struct ctx *c = ctx;
-    if (!c->once)
+    if (!c->once) {
+        /* At once, so `heal-loop status` finds a daemon the moment it runs. */
+        write_status(c);
         notify("READY=1\nSTATUS=pipeline started");
+    }
 }
 
 static void report_config(void *ctx, const char *message)
@@ -545,7 +548,8 @@ static int stop_main(void)
         return HEAL_EXIT_INTERNAL;
     }
     int64_t deadline = clock_mono_ms() + wait_ms;
-    while (pidfile_probe(path, &pid, &err) == 1) {
+    pid_t daemon = pid, still;
+    while (pidfile_probe(path, &still, &err) == 1) {
         if (clock_mono_ms() >= deadline) {
             log_error(NULL, "pid %ld still draining after %.0fs", (long)pid,
                       (double)wait_ms / 1000);
@@ -554,7 +558,7 @@ static int stop_main(void)
         struct timespec ts = {0, STOP_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
-    log_info(NULL, "pid %ld stopped", (long)pid);
+    log_info(NULL, "pid %ld stopped", (long)daemon);
     return HEAL_EXIT_OK;
 }
 

@@ -41,6 +41,7 @@ struct analyzer {
     analyze_wants_fn *wants;
     analyze_unmatched_fn *unmatched;
     void *unmatched_ctx;
+    char trace[RECORD_ID_SIZE]; /* "" : text diagnoses are their own trace */
 };
 
 static int causal_rank(const char *category);
@@ -213,8 +214,9 @@ static void group_emit(struct analyzer *a, struct group *g)
      * diagnosis, so a text diagnosis is its own parent, as a check is its
      * own trace. */
     jv self = jv_string(record_string_borrow(&d, "id"));
-    d = jv_object_set(d, jv_string("parent"), jv_copy(self));
-    d = jv_object_set(d, jv_string("trace"), self);
+    jv trace = a->trace[0] ? jv_string(a->trace) : jv_copy(self);
+    d = jv_object_set(d, jv_string("parent"), self);
+    d = jv_object_set(d, jv_string("trace"), trace);
     jv target = jv_object_get(jv_copy(g->facts), jv_string("unit"));
     if (jv_get_kind(target) != JV_KIND_STRING) {
         jv_free(target);
@@ -300,6 +302,11 @@ void analyzer_flush(struct analyzer *a)
     for (size_t i = 0; i < a->ngroups; i++)
         group_emit(a, &a->groups[i]);
     a->ngroups = 0;
+}
+
+void analyzer_set_trace(struct analyzer *a, const char *trace)
+{
+    snprintf(a->trace, sizeof a->trace, "%s", trace && record_id_valid(trace) ? trace : "");
 }
 
 void analyzer_free(struct analyzer *a)

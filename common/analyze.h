@@ -32,6 +32,9 @@ struct analyzer;
 struct analyzer *analyzer_new(struct catalog *catalog, int64_t window_ms, bool all_states,
                               analyze_emit_fn *emit, void *ctx);
 void analyzer_free(struct analyzer *a);
+/* Text diagnoses join this trace (a record id, e.g. HEAL_TRACE) instead of
+ * starting their own; NULL or not an id: their own.  Copied. */
+void analyzer_set_trace(struct analyzer *a, const char *trace);
 
 /*
  * A block of whole lines of plain text (as linereader_next_block gives),

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "excerpt.h"
 #include "ndjson.h"
+#include "progpath.h"
 #include "record.h"
 #include "signals.h"
 
@@ -53,29 +54,7 @@ bool apply_sleep(int64_t ms)
 
 int apply_find_heal_check(char out[PATH_MAX])
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            if (snprintf(out, PATH_MAX, "%s/%s", self, APPLY_HEAL_CHECK) < PATH_MAX &&
-                access(out, X_OK) == 0)
-                return 0;
-        }
-    }
-    const char *path = getenv("PATH");
-    while (path && *path) {
-        size_t len = strcspn(path, ":");
-        /* An empty or relative entry would make the answer depend on the cwd. */
-        if (len > 0 && path[0] == '/' &&
-            snprintf(out, PATH_MAX, "%.*s/%s", (int)len, path, APPLY_HEAL_CHECK) < PATH_MAX &&
-            access(out, X_OK) == 0)
-            return 0;
-        path += len + (path[len] == ':');
-    }
-    return -1;
+    return progpath_find(APPLY_HEAL_CHECK, out);
 }
 
 /* The status and summary of check `name` in heal-check's output. */

@@ -63,7 +63,7 @@ static int flag(struct jsonbuf *b, const char *k, bool v, struct heal_error *err
 
 int check_record_write(struct jsonbuf *b, const struct check_def *def,
                        const struct check_result *result, const struct check_state *state,
-                       struct heal_error *err)
+                       const char *trace, struct heal_error *err)
 {
     char id[RECORD_ID_SIZE], ts[CLOCK_RFC3339_SIZE];
     record_id_new(id);
@@ -75,7 +75,7 @@ int check_record_write(struct jsonbuf *b, const struct check_def *def,
     static const char head[] = "{\"type\":\"check\",\"v\":1";
     int rc = jsonbuf_append(b, head, sizeof head - 1, err) ||
              str(b, "id", id, err) || str(b, "ts", ts, err) ||
-             str(b, "host", record_host(), err) || str(b, "trace", id, err) ||
+             str(b, "host", record_host(), err) || str(b, "trace", trace ? trace : id, err) ||
              str(b, "target", def->target, err) || val(b, "labels", &def->labels, err) ||
              str(b, "name", def->name, err) || str(b, "kind", def->kind, err) ||
              str(b, "status", check_status_name(result->status), err) ||

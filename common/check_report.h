@@ -3,7 +3,7 @@
  *
  * check_record_write() writes the `check` record of the contract
  * (DESIGN.md, heal-records(5)) as one line of JSON: the record is its own
- * trace.  It serialises the fields itself rather than building a jq object
+ * trace unless a trace is given (HEAL_TRACE: a chain someone else started).  It serialises the fields itself rather than building a jq object
  * first: on a run of 1,000 checks, building and walking that object cost
  * more than libcurl.  check_text_line() formats one aligned, optionally
  * coloured line for a terminal, with control characters in outside text
@@ -19,10 +19,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Appends the record, without a newline.  Borrows everything; -1 with err on failure. */
+/* Appends the record, without a newline.  trace NULL: the record's own id.
+ * Borrows everything; -1 with err on failure. */
 int check_record_write(struct jsonbuf *b, const struct check_def *def,
                        const struct check_result *result, const struct check_state *state,
-                       struct heal_error *err);
+                       const char *trace, struct heal_error *err);
 
 /* Formats one table line ending in "\n". */
 void check_text_line(const struct check_def *def, const struct check_result *result,

@@ -1,5 +1,6 @@
 /* llm_analyze.c — a model's diagnosis for what the catalog does not know (see llm_analyze.h). */
 #include "llm_analyze.h"
+#include "options.h"
 #include "clock.h"
 #include "llm_answer.h"
 #include "llm_cache.h"
@@ -287,10 +288,13 @@ static void group_done(struct llm_analyst *la, struct text_group *g)
         base = jv_object_set(base, jv_string("first_seen"), time_string(g->first_ms));
         base = jv_object_set(base, jv_string("last_seen"), time_string(g->last_ms));
         jv d = diagnosis_of(a, base, false);
-        /* A text diagnosis is its own parent and trace (as analyze.c's are). */
+        /* A text diagnosis is its own parent and, unless HEAL_TRACE names the
+         * chain it belongs to, its own trace (as analyze.c's are). */
         jv id = jv_string(record_string_borrow(&d, "id"));
-        d = jv_object_set(d, jv_string("parent"), jv_copy(id));
-        d = jv_object_set(d, jv_string("trace"), id);
+        bool joined = heal_opts.trace && record_id_valid(heal_opts.trace);
+        jv trace = joined ? jv_string(heal_opts.trace) : jv_copy(id);
+        d = jv_object_set(d, jv_string("parent"), id);
+        d = jv_object_set(d, jv_string("trace"), trace);
         jv_free(base);
         la->diagnoses++;
         la->emit(la->emit_ctx, d);

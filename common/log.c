@@ -19,7 +19,8 @@ static struct {
     bool json;
     int verbosity;
     char trace[LOG_TRACE_MAX + 1];
-} log_conf = {"heal", false, 0, ""};
+    char base_trace[LOG_TRACE_MAX + 1]; /* what log_set_trace(NULL) returns to */
+} log_conf = {"heal", false, 0, "", ""};
 
 void log_init(const char *progname)
 {
@@ -39,7 +40,13 @@ void log_set_verbosity(int verbosity)
 
 void log_set_trace(const char *trace)
 {
-    snprintf(log_conf.trace, sizeof log_conf.trace, "%s", trace ? trace : "");
+    snprintf(log_conf.trace, sizeof log_conf.trace, "%s", trace ? trace : log_conf.base_trace);
+}
+
+void log_set_base_trace(const char *trace)
+{
+    snprintf(log_conf.base_trace, sizeof log_conf.base_trace, "%s", trace ? trace : "");
+    log_set_trace(NULL);
 }
 
 static bool level_enabled(enum log_level level)
@@ -176,4 +183,19 @@ static void log_vmsg(enum log_level level, const char *context, const char *fmt,
         n = snprintf(buf, sizeof buf, "%s: %s%s\n", log_conf.prog, prefix, msg);
     }
     write_all(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void log_relay(const char *data, size_t len)
+{
+    while (len > 0) {
+        const char *nl = memchr(data, '\n', len);
+        size_t n = nl ? (size_t)(nl - data) : len;
+        char line[LOG_MESSAGE_MAX], shown[LOG_MESSAGE_MAX * 2];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), data);
+        escape_controls(line, shown, sizeof shown - 1);
+        strcat(shown, "\n");
+        write_all(shown, strlen(shown));
+        data += n + (nl != NULL);
+        len -= n + (nl != NULL);
+    }
 }

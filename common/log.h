@@ -11,6 +11,7 @@
 #define HEAL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -18,8 +19,16 @@ void log_init(const char *progname);
 void log_set_json(bool json);
 /* -1 quiet (errors only), 0 default (warnings), 1 info, 2+ debug */
 void log_set_verbosity(int verbosity);
-/* Copies trace (at most 64 bytes); NULL clears it. */
+/* Copies trace (at most 64 bytes); NULL returns to the base trace. */
 void log_set_trace(const char *trace);
+/* The trace of lines logged outside any record (HEAL_TRACE); NULL: none. */
+void log_set_base_trace(const char *trace);
+
+/*
+ * Lines another heal program wrote to its stderr, passed on unchanged
+ * (they carry its name, or are its JSON lines), controls escaped.
+ */
+void log_relay(const char *data, size_t len);
 
 /* context may be NULL: then the message reads `prog: reason`. */
 void log_msg(enum log_level level, const char *context, const char *fmt, ...)

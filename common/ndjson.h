@@ -50,6 +50,9 @@ struct linereader *ndjson_reader_lines(struct ndjson_reader *r);
  */
 jv ndjson_parse_line(const char *line, size_t len, struct heal_error *err);
 
+/* A JSON kind as a message names it: "an object", "a string", "null" ... */
+const char *ndjson_kind_name(jv_kind k);
+
 struct ndjson_writer;
 
 struct ndjson_writer *ndjson_writer_new(int fd);

@@ -73,9 +73,11 @@ static void short_reason(struct heal_error *err, const char *prefix, const char 
     heal_error_set(err, "%s%.*s", prefix, NDJSON_REASON_MAX, buf);
 }
 
-static const char *kind_article(jv_kind k)
+const char *ndjson_kind_name(jv_kind k)
 {
     switch (k) {
+    case JV_KIND_OBJECT:
+        return "an object";
     case JV_KIND_ARRAY:
         return "an array";
     case JV_KIND_STRING:
@@ -88,7 +90,7 @@ static const char *kind_article(jv_kind k)
     case JV_KIND_FALSE:
         return "a boolean";
     default:
-        return "not an object";
+        return "nothing";
     }
 }
 
@@ -124,7 +126,7 @@ jv ndjson_parse_line(const char *line, size_t len, struct heal_error *err)
         return jv_invalid();
     }
     if (jv_get_kind(v) != JV_KIND_OBJECT) {
-        heal_error_set(err, "expected a JSON object, got %s", kind_article(jv_get_kind(v)));
+        heal_error_set(err, "expected a JSON object, got %s", ndjson_kind_name(jv_get_kind(v)));
         jv_free(v);
         return jv_invalid();
     }

@@ -1,6 +1,7 @@
 #include "options.h"
 #include "duration.h"
 #include "log.h"
+#include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,14 @@ int options_finish(const char *progname, struct heal_error *err)
     log_init(progname);
     log_set_json(heal_opts.log_json);
     log_set_verbosity(heal_opts.quiet ? -1 : heal_opts.verbose);
+    /* Read here, once, so every program honours it the same way. */
+    const char *trace = getenv("HEAL_TRACE");
+    heal_opts.trace = NULL;
+    if (trace && *trace && !record_id_valid(trace))
+        log_warn("HEAL_TRACE", "'%.64s' is not a record id; ignored", trace);
+    else if (trace && *trace)
+        heal_opts.trace = trace;
+    log_set_base_trace(heal_opts.trace);
     const char *f = heal_opts.format ? heal_opts.format : "auto";
     if (strcmp(f, "auto") == 0)
         heal_opts.output = OUTPUT_AUTO;

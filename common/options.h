@@ -27,6 +27,9 @@ struct heal_options {
     char *state_dir;
     char *format; /* auto|json|text */
     enum output_format output;
+    /* HEAL_TRACE when it holds a record id: the trace this run works for
+     * (heal-mcp gives each tool call one).  NULL when unset or empty. */
+    const char *trace;
 };
 
 extern struct heal_options heal_opts;
@@ -58,7 +61,7 @@ enum options_next options_settle(poptContext pc, int rc, const char *progname,
 /* A duration option: "" or NULL keeps *ms; 0 or less, or bad text, is refused. */
 int options_duration(const char *flag, const char *text, int64_t *ms, struct heal_error *err);
 
-/* Validates the common options and applies logging settings. */
+/* Validates the common options, reads HEAL_TRACE and applies logging settings. */
 int options_finish(const char *progname, struct heal_error *err);
 
 /* Prints "PROG VERSION" on stdout (for --version). */

@@ -75,6 +75,16 @@ void record_id_new(char out[RECORD_ID_SIZE])
     out[26] = '\0';
 }
 
+bool record_id_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n]; n++)
+        if (n >= RECORD_ID_SIZE - 1 || !strchr(crockford, s[n]))
+            return false;
+    /* 26 digits carry 130 bits; an id holds 128, so the first is at most 7. */
+    return n == RECORD_ID_SIZE - 1 && s[0] <= '7';
+}
+
 const char *record_host(void)
 {
     static char host[256]; /* computed once, then read-only */

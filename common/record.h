@@ -22,6 +22,8 @@
 #define RECORD_ID_SIZE 27 /* 26 characters and a NUL */
 
 void record_id_new(char out[RECORD_ID_SIZE]);
+/* True if s has the form of an id: 26 Crockford base32 digits (upper case). */
+bool record_id_valid(const char *s);
 
 /* This host's name (uname nodename), computed once. */
 const char *record_host(void);

@@ -57,6 +57,7 @@ struct spawn_child {
     int64_t start_ms;
     int64_t deadline_ms; /* 0: none */
     int64_t kill_ms;     /* when SIGKILL follows the SIGTERM of a timeout */
+    int64_t stop_grace_ms; /* 0: SPAWN_TERM_GRACE_MS; else as spawn_child_stop() asked */
     int64_t exit_ms;
     bool exited; /* seen exiting; still a zombie until spawn_child_finish() */
     bool lost;   /* reaped by someone else: its pid may be reused, never signal it */
@@ -522,7 +523,7 @@ static void check_deadlines(struct spawn_child *c)
     if (!c->exited) {
         if (c->deadline_ms && !c->timed_out && now >= c->deadline_ms) {
             c->timed_out = true;
-            c->kill_ms = now + SPAWN_TERM_GRACE_MS;
+            c->kill_ms = now + (c->stop_grace_ms ? c->stop_grace_ms : SPAWN_TERM_GRACE_MS);
             signal_group(c, SIGTERM);
         }
         if (c->timed_out && !c->killed && now >= c->kill_ms) {
@@ -592,6 +593,48 @@ static void read_exec_status(struct spawn_child *c, int fd, const char *cwd)
                  strerror(failure.error));
 }
 
+/* The child's environment and program path, resolved on the child's PATH.
+ * NULL with err only when out of memory; a program not found is a NULL
+ * *path with *path_errno set, for the caller to report its own way. */
+static const char **prepare(const struct spawn_options *opt, char **path, int *path_errno,
+                            struct heal_error *err)
+{
+    const char **envp = env_build(opt, err);
+    if (!envp)
+        return NULL;
+    const char *path_entry = env_find(envp, "PATH");
+    const char *search = path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH;
+    *path = resolve_program(opt->argv[0], search, path_errno);
+    return envp;
+}
+
+/*
+ * Forks with every signal blocked, so that none reaches a parent handler
+ * in the child before child_exec() resets them; the child runs
+ * daemon_middle() when pid_fd >= 0, else child_exec().  -1 with err if
+ * fork failed.
+ */
+static _Noreturn void daemon_middle(const struct spawn_plan *plan, int pid_fd);
+
+static pid_t fork_child(const struct spawn_plan *plan, int pid_fd, struct heal_error *err)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0 && pid_fd >= 0)
+        daemon_middle(plan, pid_fd);
+    if (pid == 0)
+        child_exec(plan);
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        errno = fork_errno;
+        heal_error_errno(err, "fork");
+    }
+    return pid;
+}
+
 /* A CLOEXEC copy of a caller's fd above stdio (see pipe_above_stdio). */
 static int dup_above_stdio(int fd, struct heal_error *err)
 {
@@ -610,13 +653,11 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
         return -1;
     if (opt->stdin_data || opt->timeout_ms)
         return heal_error_set(err, "spawn: an attached child takes no stdin bytes or timeout");
-    const char **envp = env_build(opt, err);
+    char *path;
+    int path_errno;
+    const char **envp = prepare(opt, &path, &path_errno, err);
     if (!envp)
         return -1;
-    const char *path_entry = env_find(envp, "PATH");
-    int path_errno;
-    char *path = resolve_program(
-        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
     int in = -1, out = -1, errfd = -1, status_pipe[2] = {-1, -1};
     int rc = -1;
     if (!path) {
@@ -645,19 +686,9 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
         .death_signal = opt->death_signal,
         .parent = getpid(),
     };
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = fork();
-    if (pid == 0)
-        child_exec(&plan);
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0) {
-        errno = fork_errno;
-        heal_error_errno(err, "fork");
+    pid_t pid = fork_child(&plan, -1, err);
+    if (pid < 0)
         goto out;
-    }
     close_fd(&status_pipe[1]);
     struct spawn_child probe = {.pid = pid};
     read_exec_status(&probe, status_pipe[0], opt->cwd);
@@ -686,13 +717,11 @@ struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_err
 {
     if (check_options(opt, err) < 0)
         return NULL;
-    const char **envp = env_build(opt, err);
+    char *path;
+    int path_errno;
+    const char **envp = prepare(opt, &path, &path_errno, err);
     if (!envp)
         return NULL;
-    const char *path_entry = env_find(envp, "PATH");
-    int path_errno;
-    char *path = resolve_program(
-        opt->argv[0], path_entry ? path_entry + strlen("PATH=") : SPAWN_SAFE_PATH, &path_errno);
     struct spawn_child *c = calloc(1, sizeof *c);
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
     int in_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
@@ -738,20 +767,10 @@ struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_err
         .status_fd = status_pipe[1],
         .close_max = close_loop_limit(),
     };
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
     c->start_ms = clock_mono_ms();
-    c->pid = fork();
-    if (c->pid == 0)
-        child_exec(&plan);
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (c->pid < 0) {
-        errno = fork_errno;
-        heal_error_errno(err, "fork");
+    c->pid = fork_child(&plan, -1, err);
+    if (c->pid < 0)
         goto fail;
-    }
 
     close_fd(&out_pipe[1]);
     close_fd(&err_pipe[1]);
@@ -866,6 +885,22 @@ pid_t spawn_child_pid(const struct spawn_child *c)
     return c->pid;
 }
 
+const char *spawn_child_stdout(const struct spawn_child *c, size_t *len)
+{
+    *len = c->out.len;
+    return c->out.data;
+}
+
+void spawn_child_stop(struct spawn_child *c, int64_t grace_ms)
+{
+    if (c->exited || c->timed_out)
+        return;
+    /* The timeout's path: SIGTERM now, SIGKILL after the grace. */
+    c->deadline_ms = clock_mono_ms();
+    c->stop_grace_ms = grace_ms > 0 ? grace_ms : SPAWN_TERM_GRACE_MS;
+    check_deadlines(c);
+}
+
 static void output_move(struct spawn_output *dst, struct spawn_stream *src)
 {
     src->data[src->len] = '\0';
@@ -933,6 +968,104 @@ int spawn_run(const struct spawn_options *opt, struct spawn_result *result, stru
     }
     spawn_child_finish(c, result);
     return 0;
+}
+
+/* In the middle process of spawn_daemon(): async-signal-safe calls only. */
+static _Noreturn void daemon_middle(const struct spawn_plan *plan, int pid_fd)
+{
+    if (setsid() < 0)
+        child_fail(plan->status_fd, SPAWN_STAGE_SETUP, errno);
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(plan); /* not a session leader: it can never get a terminal */
+    if (pid < 0)
+        child_fail(plan->status_fd, SPAWN_STAGE_SETUP, errno);
+    ssize_t n;
+    do {
+        n = write(pid_fd, &pid, sizeof pid);
+    } while (n < 0 && errno == EINTR);
+    _exit(0);
+}
+
+int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *pid,
+                 struct heal_error *err)
+{
+    if (check_options(opt, err) < 0)
+        return -1;
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+    if (log_fd < 0)
+        return heal_error_errno(err, "%s", log_path);
+    char *path;
+    int path_errno, rc = -1;
+    const char **envp = prepare(opt, &path, &path_errno, err);
+    if (!envp) {
+        close(log_fd);
+        return -1;
+    }
+    int status_pipe[2] = {-1, -1}, pid_pipe[2] = {-1, -1};
+    if (!path && path_errno == ENOMEM) {
+        heal_error_set(err, "spawn: out of memory");
+        goto out;
+    }
+    /* Moved above stdio: log_fd may sit on 0-2 if ours were closed. */
+    int moved = fcntl(log_fd, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) {
+        heal_error_errno(err, "%s", log_path);
+        goto out;
+    }
+    close(log_fd);
+    log_fd = moved;
+    if (pipe_above_stdio(status_pipe, err) < 0 || pipe_above_stdio(pid_pipe, err) < 0)
+        goto out;
+    union {
+        const char *const *in;
+        char *const *out;
+    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
+    struct spawn_plan plan = {
+        .path = path,
+        .path_errno = path_errno,
+        .argv = argv_cast.out,
+        .envp = envp_cast.out,
+        .cwd = opt->cwd,
+        .in_fd = -1,
+        .out_fd = log_fd,
+        .err_fd = log_fd,
+        .status_fd = status_pipe[1],
+        .close_max = close_loop_limit(),
+    };
+    pid_t middle = fork_child(&plan, pid_pipe[1], err);
+    if (middle < 0)
+        goto out;
+    close_fd(&status_pipe[1]);
+    close_fd(&pid_pipe[1]);
+    int status;
+    while (waitpid(middle, &status, 0) < 0 && errno == EINTR)
+        continue;
+    pid_t daemon_pid = -1;
+    ssize_t n;
+    do {
+        n = read(pid_pipe[0], &daemon_pid, sizeof daemon_pid);
+    } while (n < 0 && errno == EINTR);
+    /* EOF once the daemon has exec'd (or both it and the middle are gone). */
+    struct spawn_child probe = {.pid = daemon_pid};
+    read_exec_status(&probe, status_pipe[0], opt->cwd);
+    if (probe.error[0]) {
+        heal_error_set(err, "%s: %s", opt->argv[0], probe.error);
+    } else if (n != (ssize_t)sizeof daemon_pid || daemon_pid <= 0) {
+        heal_error_set(err, "%s: did not start", opt->argv[0]);
+    } else {
+        *pid = daemon_pid;
+        rc = 0;
+    }
+out:
+    close_fd(&status_pipe[0]);
+    close_fd(&status_pipe[1]);
+    close_fd(&pid_pipe[0]);
+    close_fd(&pid_pipe[1]);
+    close_fd(&log_fd);
+    free(envp);
+    free(path);
+    return rc;
 }
 
 void spawn_result_free(struct spawn_result *result)

@@ -135,6 +135,20 @@ bool spawn_child_done(const struct spawn_child *child);
 pid_t spawn_child_pid(const struct spawn_child *child);
 
 /*
+ * What the child has written to stdout so far (up to the cap), borrowed
+ * until the next spawn_child_service() or spawn_child_finish(); not
+ * NUL-terminated.  For showing progress while it runs.
+ */
+const char *spawn_child_stdout(const struct spawn_child *child, size_t *len);
+
+/*
+ * Asks the child's group to stop now, as a timeout would: SIGTERM, then
+ * SIGKILL after grace_ms (0: SPAWN_TERM_GRACE_MS), time for a supervisor
+ * to stop its own children.  Keep servicing it until done.
+ */
+void spawn_child_stop(struct spawn_child *child, int64_t grace_ms);
+
+/*
  * Reaps the child, fills result and frees child.  A child not yet done
  * is killed with its process group first, so this also aborts.  The
  * result must be released with spawn_result_free().
@@ -147,6 +161,17 @@ void spawn_child_finish(struct spawn_child *child, struct spawn_result *result);
  * then needs no freeing.
  */
 int spawn_run(const struct spawn_options *opt, struct spawn_result *result, struct heal_error *err);
+
+/*
+ * Starts a daemon: the program runs in a session of its own (setsid, no
+ * controlling terminal), is not our child (double fork: nobody here reaps
+ * or signals it), has stdin from /dev/null and stdout and stderr appended
+ * to log_path (created 0600).  Only argv, cwd, env, env_keep and env_extra
+ * of opt are used.  Returns 0 with *pid set once it has exec'd, or -1
+ * with err filled when it could not be started or exec'd.
+ */
+int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *pid,
+                 struct heal_error *err);
 
 /*
  * A long-running child wired to the caller's descriptors: stdin from

@@ -501,7 +501,7 @@ static void test_record_lists(void)
     struct check_state st;
     check_state_init(&st);
     struct jsonbuf b = {NULL, 0, 0};
-    int rc = check_record_write(&b, &def, &r, &st, &err);
+    int rc = check_record_write(&b, &def, &r, &st, NULL, &err);
     CHECK(rc == 0 && utf8_valid(b.data, b.len, NULL), "the record is valid UTF-8 as written");
     jv rec = rc == 0 ? jv_parse_sized(b.data, (int)b.len) : jv_invalid();
     jv perf = jv_dump_string(jv_object_get(jv_copy(rec), jv_string("perfdata")), 0);
@@ -523,7 +523,7 @@ static void test_record_lists(void)
     jv_free(r.evidence);
     r.perfdata = jv_array();
     r.evidence = jv_object();
-    rc = check_record_write(&b, &def, &r, &st, &err) || jsonbuf_append(&b, "", 1, &err);
+    rc = check_record_write(&b, &def, &r, &st, NULL, &err) || jsonbuf_append(&b, "", 1, &err);
     CHECK(rc == 0 && strstr(b.data, ",\"evidence\":{\"body\"") &&
               strstr(b.data, "\"stopped\":true}}"),
           "with an empty jv object the text members stand alone");

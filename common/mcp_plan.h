@@ -1,0 +1,37 @@
+/*
+ * mcp_plan.h — how each of heal-mcp's tools runs (see mcp_tools.h).
+ *
+ * One behaviour per tool: plan() turns checked arguments into the
+ * command line of a heal program (never through a shell: each value is
+ * one argv element, as --flag=VALUE so it can never pass for an option),
+ * finish() turns what the program wrote into the tool's result.
+ * Records are read back as the NDJSON the programs wrote.
+ */
+#ifndef HEAL_MCP_PLAN_H
+#define HEAL_MCP_PLAN_H
+
+#include "mcp_tools.h"
+
+/*
+ * Fills plan from args (borrowed, already checked against the inputSchema);
+ * -1 with err to refuse.  A DONE result names trace, the call's.
+ */
+typedef int mcp_plan_fn(const jv *args, const struct mcp_context *ctx, const char *trace,
+                        struct mcp_plan *plan, struct heal_error *err);
+/* The tools/call result of a RUN plan. */
+typedef jv mcp_finish_fn(const struct mcp_plan *plan, const struct spawn_result *res,
+                         const char *trace);
+
+struct mcp_behaviour {
+    const char *name;
+    mcp_plan_fn *plan;
+    mcp_finish_fn *finish; /* NULL for tools that never RUN */
+    bool runs_commands;    /* with --allow-exec a client can name a program: not read-only */
+};
+
+/* The behaviour of the tool called name, or NULL. */
+const struct mcp_behaviour *mcp_behaviour_find(const char *name);
+/* Every behaviour, ended by a row whose name is NULL. */
+extern const struct mcp_behaviour mcp_behaviours[];
+
+#endif

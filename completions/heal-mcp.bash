@@ -1,0 +1,29 @@
+# bash completion for heal-mcp(1)                            -*- shell-script -*-
+# The options are those of `heal-mcp --help`; tests/heal-mcp/docs.bats
+# checks that every one of them is here.
+
+_heal_mcp()
+{
+    local cur prev words cword split
+    _init_completion -s || return
+
+    case $prev in
+        --format)
+            COMPREPLY=($(compgen -W 'auto json text' -- "$cur"))
+            return
+            ;;
+        --config-dir | --state-dir)
+            _filedir -d
+            return
+            ;;
+    esac
+    $split && return
+
+    COMPREPLY=($(compgen -W '--read-only --allow-exec --list-tools
+        --verbose --quiet --config-dir= --state-dir= --format= --log-json --version
+        --help --usage -v -q' -- "$cur"))
+    [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+} &&
+    complete -F _heal_mcp heal-mcp
+
+# ex: filetype=sh
