@@ -607,8 +607,7 @@ enum apply_verdict apply_proposal(const struct apply_config *cfg, jv proposal,
         for (int i = 0; i < first; i++)
             emit_refusal(&j, &j.cs[i]);
         jv o = outcome_new(&j, &j.cs[first], "skipped", "error");
-        snprintf(j.cs[first].reason, sizeof j.cs[first].reason,
-                 "state: %s", e.msg);
+        snprintf(j.cs[first].reason, sizeof j.cs[first].reason, "state: %s", e.msg);
         cfg->emit(cfg->emit_ctx,
                   jv_object_set(o, jv_string("reason"), jv_string(j.cs[first].reason)));
         goto out;

@@ -126,8 +126,8 @@ static void exec_finish(struct check_task *task, struct check_result *result)
     if (plugin_output_parse(sr.out.data, sr.out.len, term, &popt, &po, &err) != 0) {
         check_result_set(result, NAGIOS_UNKNOWN, "plugin output: %s", err.msg);
     } else {
-        output_truncated = output_truncated || po.input_truncated || po.summary_truncated ||
-                           po.output_truncated;
+        output_truncated =
+            output_truncated || po.input_truncated || po.summary_truncated || po.output_truncated;
         result->status = po.status;
         jv_free(result->summary);
         jv_free(result->output);

@@ -542,8 +542,7 @@ static int plan_stop_loop(const jv *args, const struct mcp_context *ctx, const c
 }
 
 /* Strings (and keys) of the object o, one level deep; path names o. */
-static int strings_nul_free(const jv *o, const char *path, const char *skip,
-                            struct heal_error *err)
+static int strings_nul_free(const jv *o, const char *path, const char *skip, struct heal_error *err)
 {
     int rc = 0;
     if (jv_get_kind(*o) != JV_KIND_OBJECT)
@@ -551,10 +550,10 @@ static int strings_nul_free(const jv *o, const char *path, const char *skip,
     jv_object_foreach(*o, key, value)
     {
         const char *k = jv_string_value(key);
-        bool cut = strlen(k) != (size_t)jv_string_length_bytes(jv_copy(key)) ||
-                   (jv_get_kind(value) == JV_KIND_STRING &&
-                    strlen(jv_string_value(value)) !=
-                        (size_t)jv_string_length_bytes(jv_copy(value)));
+        bool cut =
+            strlen(k) != (size_t)jv_string_length_bytes(jv_copy(key)) ||
+            (jv_get_kind(value) == JV_KIND_STRING &&
+             strlen(jv_string_value(value)) != (size_t)jv_string_length_bytes(jv_copy(value)));
         if (rc == 0 && cut && !(skip && !strcmp(k, skip)))
             rc = heal_error_set(err, "%s.%s holds a NUL byte", path, k);
         jv_free(key);

@@ -21,9 +21,8 @@ static void on_problem(void *ctx, const char *message)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned problems = 0;
-    struct playbook *pb =
-        playbook_load_buffer((const char *)data, size, "fuzz.json", false, on_problem, NULL,
-                             &problems);
+    struct playbook *pb = playbook_load_buffer((const char *)data, size, "fuzz.json", false,
+                                               on_problem, NULL, &problems);
     if (!pb)
         return 0;
     jv labels = jv_parse("{\"unit\":\"nginx\",\"path\":\"/var/log\",\"start_command\":\"/bin/x\"}");
