@@ -139,7 +139,7 @@ static void judge_static(const struct job *j, struct cand *c)
                                                  !strcmp(jv_string_value(approval_v), "auto"));
     jv_free(src);
     jv_free(approval_v);
-    if (jv_get_kind(c->json) != JV_KIND_OBJECT || !record_string_borrow(&c->json, "remedy")) {
+    if (jv_get_kind(c->json) != JV_KIND_OBJECT || !record_name_borrow(&c->json, "remedy")) {
         why(c, "denied", "candidate without a remedy id");
         return;
     }
@@ -199,7 +199,15 @@ static void judge_state(const struct job *j, struct cand *c, const struct apply_
     int64_t last = apply_state_last_run(st);
     int failures = apply_state_failures(st, now);
     int64_t wait = apply_backoff_ms(r->cooldown_ms, failures);
-    if (last != INT64_MIN && now - last < wait) {
+    if (last != INT64_MIN && now < last) {
+        /* The clock went back: fail closed, and never print a negative age. */
+        duration_format(last - now, d1, sizeof d1);
+        duration_format(wait, d2, sizeof d2);
+        why(c, "rate-limited",
+            "cool-down: the last run on this target is dated %s ahead of the clock (did the "
+            "clock go back?); the wait of %s counts from it",
+            d1, d2);
+    } else if (last != INT64_MIN && now - last < wait) {
         duration_format(now - last, d1, sizeof d1);
         duration_format(wait, d2, sizeof d2);
         why(c, "rate-limited",
@@ -529,14 +537,14 @@ enum apply_verdict apply_proposal(const struct apply_config *cfg, jv proposal,
                                   struct heal_error *err)
 {
     struct job j = {.c = cfg, .proposal = &proposal, .labels = jv_object()};
-    j.target = record_string_borrow(&proposal, "target");
-    j.trace = record_string_borrow(&proposal, "trace");
-    j.signature = record_string_borrow(&proposal, "signature");
+    j.target = record_name_borrow(&proposal, "target");
+    j.trace = record_name_borrow(&proposal, "trace");
+    j.signature = record_name_borrow(&proposal, "signature");
     const char *analyzer = record_string_borrow(&proposal, "analyzer");
     j.from_llm = analyzer && strcmp(analyzer, "catalog") != 0 && strcmp(analyzer, "none") != 0;
     if (!j.target || !*j.target || !record_string_borrow(&proposal, "id")) {
         jv_free(j.labels);
-        heal_error_set(err, "proposal without a 'target' or an 'id'");
+        heal_error_set(err, "proposal without a 'target' or an 'id', or one holding a NUL");
         return APPLY_BAD;
     }
     jv list = jv_object_get(jv_copy(proposal), jv_string("candidates"));
@@ -562,7 +570,7 @@ enum apply_verdict apply_proposal(const struct apply_config *cfg, jv proposal,
     for (int i = 0; i < n && i < APPLY_CANDIDATES_MAX; i++) {
         struct cand *c = &j.cs[j.n++];
         c->json = jv_array_get(jv_copy(list), i);
-        c->id = record_string_borrow(&c->json, "remedy");
+        c->id = record_name_borrow(&c->json, "remedy");
         if (!c->id || !*c->id)
             c->id = "?";
         judge_static(&j, c);
@@ -599,8 +607,7 @@ enum apply_verdict apply_proposal(const struct apply_config *cfg, jv proposal,
         for (int i = 0; i < first; i++)
             emit_refusal(&j, &j.cs[i]);
         jv o = outcome_new(&j, &j.cs[first], "skipped", "error");
-        snprintf(j.cs[first].reason, sizeof j.cs[first].reason,
-                 "state: %s; remove the file to start afresh", e.msg);
+        snprintf(j.cs[first].reason, sizeof j.cs[first].reason, "state: %s", e.msg);
         cfg->emit(cfg->emit_ctx,
                   jv_object_set(o, jv_string("reason"), jv_string(j.cs[first].reason)));
         goto out;

@@ -1,6 +1,7 @@
 #include "apply_state.h"
 #include "atomicfile.h"
 #include "clock.h"
+#include "jsoncheck.h"
 #include "state.h"
 
 #include <stdlib.h>
@@ -38,7 +39,8 @@ int apply_state_load(const char *state_dir, const char *target, struct apply_sta
     int rc = atomicfile_read(path, APPLY_STATE_FILE_MAX, &data, &len, err);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    jv doc = jv_parse_sized(data, (int)len);
+    /* jq 1.6 leaks on some malformed JSON: a damaged file reaches it only well-formed. */
+    jv doc = jsoncheck(data, len, NULL, NULL) == 0 ? jv_parse_sized(data, (int)len) : jv_invalid();
     free(data);
     jv runs = jv_get_kind(doc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(doc), jv_string("runs"))
                                                  : jv_invalid();
@@ -46,7 +48,8 @@ int apply_state_load(const char *state_dir, const char *target, struct apply_sta
     jv_free(runs);
     if (!ok) {
         jv_free(doc);
-        return heal_error_set(err, "%s: not a heal-apply state file", path);
+        return heal_error_set(err, "%s: not a heal-apply state file; %s", path,
+                              "remove the file to start afresh");
     }
     jv_free(st->doc);
     st->doc = doc;

@@ -185,19 +185,47 @@ static int signature_validate(jv entry, const char *source, struct heal_error *e
     return rc;
 }
 
+static void load_builtins(struct config_catalog *l)
+{
+    for (const struct builtin_file *f = heal_builtin_files; f->name; f++)
+        if (strncmp(f->name, "signatures", 10) == 0)
+            config_load_builtin(f->name, &l->sink);
+}
+
+static struct catalog *catalog_build(struct config_catalog *l, unsigned *problems,
+                                     struct heal_error *err);
+
 struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
                              unsigned *problems, struct heal_error *err)
 {
     struct config_catalog l;
     config_catalog_init(&l, "signature", signature_validate, report, ctx);
-    for (const struct builtin_file *f = heal_builtin_files; f->name; f++)
-        if (strncmp(f->name, "signatures", 10) == 0)
-            config_load_builtin(f->name, &l.sink);
+    load_builtins(&l);
     config_catalog_drop_ins(&l);
     if (config_dir)
         config_load_dir(config_dir, "signatures.d", &l.sink);
-    *problems = l.problems;
-    jv entries = config_catalog_finish(&l, NULL);
+    return catalog_build(&l, problems, err);
+}
+
+struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *name, bool builtin,
+                                    config_error_fn *report, void *ctx, unsigned *problems,
+                                    struct heal_error *err)
+{
+    struct config_catalog l;
+    config_catalog_init(&l, "signature", signature_validate, report, ctx);
+    if (builtin)
+        load_builtins(&l);
+    config_catalog_drop_ins(&l);
+    config_parse_buffer(buf, len, name, &l.sink);
+    return catalog_build(&l, problems, err);
+}
+
+/* Compiles what the loader kept: PCRE2 per signature, one Vectorscan literal table. */
+static struct catalog *catalog_build(struct config_catalog *l, unsigned *problems,
+                                     struct heal_error *err)
+{
+    *problems = l->problems;
+    jv entries = config_catalog_finish(l, NULL);
 
     struct catalog *c = calloc(1, sizeof *c);
     int n = jv_array_length(jv_copy(entries));

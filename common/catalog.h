@@ -57,6 +57,10 @@ struct catalog;
  */
 struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
                              unsigned *problems, struct heal_error *err);
+/* The same from one buffer named `name` (a drop-in), over the built-ins if asked. */
+struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *name, bool builtin,
+                                    config_error_fn *report, void *ctx, unsigned *problems,
+                                    struct heal_error *err);
 void catalog_free(struct catalog *c);
 size_t catalog_size(const struct catalog *c);
 const struct signature *catalog_get(const struct catalog *c, size_t i);

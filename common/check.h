@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #define CHECK_NAME_MAX 200
+#define CHECK_LABELS_MAX 16384 /* bytes of label keys and values, all told */
 #define CHECK_TIMEOUT_DEFAULT_MS 10000
 #define CHECK_INTERVAL_DEFAULT_MS 30000
 #define CHECK_MAX_ATTEMPTS_DEFAULT 3

@@ -103,9 +103,12 @@ static int get_range(jv v, const char *key, bool *has, struct range *r, char **t
     return rc;
 }
 
-static int labels_are_strings(const jv *labels, struct heal_error *err)
+/* Labels go into every record: strings only, and few enough bytes that a
+ * record stays far below the record cap. */
+static int labels_check(const jv *labels, struct heal_error *err)
 {
     int rc = 0;
+    size_t bytes = 0;
     /* The macro evaluates its object at every step and never frees it: borrow,
      * do not copy, or each step leaks a reference. */
     jv_object_foreach(*labels, k, v)
@@ -113,9 +116,15 @@ static int labels_are_strings(const jv *labels, struct heal_error *err)
         if (rc == 0 && jv_get_kind(v) != JV_KIND_STRING)
             rc = heal_error_set(err, "label '%s' must be a string, not %s", jv_string_value(k),
                                 config_kind_name(jv_get_kind(v)));
+        else if (rc == 0)
+            bytes += (size_t)jv_string_length_bytes(jv_copy(k)) +
+                     (size_t)jv_string_length_bytes(jv_copy(v));
         jv_free(k);
         jv_free(v);
     }
+    if (rc == 0 && bytes > CHECK_LABELS_MAX)
+        rc = heal_error_set(err, "labels hold %zu bytes, over the cap of %d", bytes,
+                            CHECK_LABELS_MAX);
     return rc;
 }
 
@@ -131,9 +140,12 @@ static int settle(struct check_def *def, const jv *v, struct heal_error *err)
     struct heal_error e;
     char *target = string_copy(v[F_TARGET]);
     def->target = target ? target : strdup(def->name);
+    if (!def->target || !def->target[0] || strlen(def->target) > CHECK_NAME_MAX)
+        return heal_error_set(err, "check '%s': field 'target' must be 1 to %d bytes", def->name,
+                              CHECK_NAME_MAX);
     if (jv_get_kind(v[F_LABELS]) == JV_KIND_OBJECT) {
         def->labels = jv_copy(v[F_LABELS]);
-        if (labels_are_strings(&def->labels, &e) != 0)
+        if (labels_check(&def->labels, &e) != 0)
             return heal_error_set(err, "check '%s': %s", def->name, e.msg);
     } else {
         def->labels = jv_object();

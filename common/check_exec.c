@@ -122,9 +122,12 @@ static void exec_finish(struct check_task *task, struct check_result *result)
     struct plugin_output_options popt = plugin_output_options_default();
     struct plugin_output po;
     struct heal_error err;
+    bool output_truncated = sr.out.truncated;
     if (plugin_output_parse(sr.out.data, sr.out.len, term, &popt, &po, &err) != 0) {
         check_result_set(result, NAGIOS_UNKNOWN, "plugin output: %s", err.msg);
     } else {
+        output_truncated =
+            output_truncated || po.input_truncated || po.summary_truncated || po.output_truncated;
         result->status = po.status;
         jv_free(result->summary);
         jv_free(result->output);
@@ -141,6 +144,11 @@ static void exec_finish(struct check_task *task, struct check_result *result)
         ev = jv_object_set(ev, jv_string("signal"), jv_number(sr.signal));
     if (sr.timed_out)
         ev = jv_object_set(ev, jv_string("timed_out"), jv_true());
+    /* A cap is a reported condition: say that the text shown is not all there was. */
+    if (output_truncated)
+        ev = jv_object_set(ev, jv_string("output_truncated"), jv_true());
+    if (sr.orphans_killed)
+        ev = jv_object_set(ev, jv_string("orphans_killed"), jv_true());
     if (sr.error[0])
         ev = jv_object_set(ev, jv_string("error"), jv_string(sr.error));
     if (sr.err.len > 0) {

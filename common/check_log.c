@@ -23,6 +23,7 @@
 #include "check_regex.h"
 #include "check_watch.h"
 #include "clock.h"
+#include "jsoncheck.h"
 #include "size.h"
 #include "state.h"
 
@@ -182,7 +183,8 @@ static void state_load(const struct check_def *def, struct log_settings *l)
     if (!def->state_dir || state_path(def, path, NULL) != 0 ||
         atomicfile_read(path, LOG_STATE_FILE_MAX, &data, &len, NULL) != 0)
         return;
-    jv o = jv_parse_sized(data, (int)len);
+    /* jq 1.6 leaks on some malformed JSON: a damaged file reaches it only well-formed. */
+    jv o = jsoncheck(data, len, NULL, NULL) == 0 ? jv_parse_sized(data, (int)len) : jv_invalid();
     free(data);
     if (jv_get_kind(o) != JV_KIND_OBJECT) {
         jv_free(o);
@@ -266,6 +268,17 @@ static void scan_line(struct log_scan *s, const char *line, size_t len)
 }
 
 /*
+ * True when offset is inside a line: the last run stopped there at the read
+ * cap, in the middle of an over-long line.  The rest of that line is not a
+ * line of its own, so it is skipped rather than matched.
+ */
+static bool mid_line(int fd, off_t offset)
+{
+    char c;
+    return offset > 0 && pread(fd, &c, 1, offset - 1) == 1 && c != '\n';
+}
+
+/*
  * Reads fd from l->offset to its end (or the run's cap), matching whole
  * lines.  A partial last line is left for the next run, unless `final`
  * (a rotated file that will not grow again).
@@ -274,7 +287,7 @@ static void scan_file(struct log_scan *s, int fd, bool final)
 {
     struct log_settings *l = s->l;
     size_t have = 0;
-    bool skipping = false; /* the rest of a line longer than LOG_LINE_MAX */
+    bool skipping = mid_line(fd, l->offset); /* the rest of a line longer than LOG_LINE_MAX */
     for (;;) {
         if (s->bytes >= LOG_READ_MAX) {
             s->capped = true;

@@ -541,6 +541,43 @@ static int plan_stop_loop(const jv *args, const struct mcp_context *ctx, const c
     return plan_stop(ctx, "apply", MCP_LOOP_PID_FILE, p, err);
 }
 
+/* Strings (and keys) of the object o, one level deep; path names o. */
+static int strings_nul_free(const jv *o, const char *path, const char *skip, struct heal_error *err)
+{
+    int rc = 0;
+    if (jv_get_kind(*o) != JV_KIND_OBJECT)
+        return 0;
+    jv_object_foreach(*o, key, value)
+    {
+        const char *k = jv_string_value(key);
+        bool cut =
+            strlen(k) != (size_t)jv_string_length_bytes(jv_copy(key)) ||
+            (jv_get_kind(value) == JV_KIND_STRING &&
+             strlen(jv_string_value(value)) != (size_t)jv_string_length_bytes(jv_copy(value)));
+        if (rc == 0 && cut && !(skip && !strcmp(k, skip)))
+            rc = heal_error_set(err, "%s.%s holds a NUL byte", path, k);
+        jv_free(key);
+        jv_free(value);
+    }
+    return rc;
+}
+
+int mcp_plan_args_nul_free(const jv *args, struct heal_error *err)
+{
+    if (jv_get_kind(*args) != JV_KIND_OBJECT)
+        return 0;
+    jv check = get(args, "check");
+    jv labels = jv_get_kind(check) == JV_KIND_OBJECT ? get(&check, "labels") : jv_invalid();
+    int rc = strings_nul_free(args, "arguments", "text", err);
+    if (rc == 0)
+        rc = strings_nul_free(&check, "arguments.check", NULL, err);
+    if (rc == 0)
+        rc = strings_nul_free(&labels, "arguments.check.labels", NULL, err);
+    jv_free(labels);
+    jv_free(check);
+    return rc;
+}
+
 const struct mcp_behaviour mcp_behaviours[] = {
     {"perform_health_check", plan_check, finish_check, true},
     {"analyze_failure", plan_analyze, finish_analyze, false},

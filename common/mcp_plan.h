@@ -29,6 +29,14 @@ struct mcp_behaviour {
     bool runs_commands;    /* with --allow-exec a client can name a program: not read-only */
 };
 
+/*
+ * 0 when no string that a plan turns into a command-line argument (the
+ * top-level strings but "text", those of "check" and of its "labels")
+ * holds a NUL byte, which C would cut short so that "web\u0000x" named
+ * "web"; else -1 with err naming the argument.  args is borrowed.
+ */
+int mcp_plan_args_nul_free(const jv *args, struct heal_error *err);
+
 /* The behaviour of the tool called name, or NULL. */
 const struct mcp_behaviour *mcp_behaviour_find(const char *name);
 /* Every behaviour, ended by a row whose name is NULL. */

@@ -164,7 +164,7 @@ void mcp_tool_plan(const struct mcp_tools *t, int tool, const jv *args, const ch
 {
     plan_init(plan);
     struct heal_error err;
-    if (mcp_tools_check_args(t, tool, args, &err) != 0) {
+    if (mcp_tools_check_args(t, tool, args, &err) != 0 || mcp_plan_args_nul_free(args, &err) != 0) {
         plan->result = mcp_result_error("Invalid arguments: %s", err.msg);
     } else if (t->how[tool]->plan(args, &t->ctx, trace, plan, &err) != 0) {
         plan->kind = MCP_PLAN_DONE;

@@ -150,6 +150,19 @@ const char *record_string_borrow(const jv *r, const char *key)
     return s;
 }
 
+const char *record_name_borrow(const jv *r, const char *key)
+{
+    if (jv_get_kind(*r) != JV_KIND_OBJECT)
+        return NULL;
+    jv v = jv_object_get(jv_copy(*r), jv_string(key));
+    const char *s = NULL;
+    if (jv_get_kind(v) == JV_KIND_STRING &&
+        strlen(jv_string_value(v)) == (size_t)jv_string_length_bytes(jv_copy(v)))
+        s = jv_string_value(v); /* the object still holds a reference */
+    jv_free(v);
+    return s;
+}
+
 bool record_is_type(const jv *r, const char *type)
 {
     const char *t = record_string_borrow(r, "type");

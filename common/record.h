@@ -37,6 +37,13 @@ jv record_derive(const char *type, jv parent);
  */
 const char *record_string_borrow(const jv *r, const char *key);
 
+/*
+ * The same for a name that keys state, locks and look-ups (target, trace,
+ * remedy): NULL also when the string holds a NUL byte, which C would cut
+ * short so that "web\u0000x" acted as "web".
+ */
+const char *record_name_borrow(const jv *r, const char *key);
+
 /* The array at key in record r (borrowed), or an empty array when absent or not one. */
 jv record_array_get(const jv *r, const char *key);
 

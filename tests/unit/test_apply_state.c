@@ -24,7 +24,7 @@ static void test_backoff(void)
 static void test_state(const char *dir)
 {
     struct apply_state st;
-    struct heal_error err;
+    struct heal_error err = {{0}}; /* printed by CHECK even when the call succeeds */
     int64_t t0 = 1790000000000LL;
     CHECK(apply_state_load(dir, "web/1", &st, &err) == 0, "a missing file loads as empty");
     CHECK(apply_state_last_run(&st) == INT64_MIN, "no run yet");
