@@ -141,14 +141,18 @@ bench-bin: $(BENCH_BIN)
 # The C unit tests under valgrind's memcheck (the plain build): any memory
 # error or leak (definite or indirect) fails the run; each test's report is
 # in B/tests/unit/NAME.memcheck.  "Possibly lost" is shown, not failed: it is
-# the stack of a resolver thread that test_resolve abandons by design.
+# the stack of a resolver thread that test_resolve abandons by design.  A
+# test's own checks are judged by `make test`; under valgrind some cannot
+# hold (valgrind 3.19 has no pidfd_open and runs posix_spawn's vfork as a
+# fork, so an exec failure is not reported back): those are named, not failed.
 memcheck: deps
 	$(MAKE) unit
 	@failed=; for t in $(UNIT_BIN); do \
 	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	        --error-exitcode=1 $$t >$$t.memcheck 2>&1 \
-	    && echo "memcheck $$(basename $$t): no error, no leak" \
-	    || { failed="$$failed $$(basename $$t)"; echo "memcheck $$(basename $$t): FAILED, see $$t.memcheck"; }; \
+	        --error-exitcode=99 $$t >$$t.memcheck 2>&1; rc=$$?; n=$$(basename $$t); \
+	    if [ $$rc -eq 0 ]; then echo "memcheck $$n: no error, no leak"; \
+	    elif [ $$rc -eq 99 ]; then failed="$$failed $$n"; echo "memcheck $$n: FAILED, see $$t.memcheck"; \
+	    else echo "memcheck $$n: no error, no leak; its own checks failed under valgrind, see $$t.memcheck"; fi; \
 	done; [ -z "$$failed" ] || { echo "memcheck: failed:$$failed"; exit 1; }
 
 demo: deps
