@@ -63,14 +63,16 @@ struct ctx {
     unsigned long records_at_last_cycle;
 };
 
-/* Our reader is gone (or stdout broke): nobody would see what the loop does,
- * so it drains and ends as on SIGTERM, which loop_run() takes by signalfd. */
+/* Our reader is gone (or stdout broke): nobody would see what the daemon
+ * does, so it drains and ends as on SIGTERM, which loop_run() takes by
+ * signalfd.  --once simply runs to its end, writing nothing more. */
 static void output_failed(struct ctx *c, const struct heal_error *err)
 {
     c->failed_output = true;
     if (errno != EPIPE)
         log_error("stdout", "%s", err->msg);
-    kill(getpid(), SIGTERM);
+    if (!c->once)
+        kill(getpid(), SIGTERM);
 }
 
 static void put_line(struct ctx *c, const char *line, size_t len)
