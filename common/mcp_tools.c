@@ -1,4 +1,5 @@
 #include "mcp_tools.h"
+#include "mcp_caller.h"
 #include "builtin.h"
 #include "jsonbuf.h"
 #include "mcp_plan.h"
@@ -126,6 +127,20 @@ int mcp_tools_find(const struct mcp_tools *t, const char *name)
         if (!strcmp(mcp_tools_name(t, i), name))
             return i;
     return -1;
+}
+
+unsigned mcp_tools_scope(const struct mcp_tools *t, int tool)
+{
+    /* What a client is told about a tool is what it must hold to call it: a tool that is
+     * not read-only (with --allow-exec, exec checks too) changes the system. */
+    jv def = jv_array_get(jv_copy(t->defs), tool);
+    jv ann = field(&def, "annotations");
+    jv ro = jv_get_kind(ann) == JV_KIND_OBJECT ? field(&ann, "readOnlyHint") : jv_null();
+    unsigned scope = jv_get_kind(ro) == JV_KIND_TRUE ? MCP_SCOPE_READ : MCP_SCOPE_APPLY;
+    jv_free(ro);
+    jv_free(ann);
+    jv_free(def);
+    return scope;
 }
 
 const char *mcp_tools_name(const struct mcp_tools *t, int tool)

@@ -67,6 +67,8 @@ jv mcp_tools_list(const struct mcp_tools *tools);
 /* The index of the tool called name, or -1. */
 int mcp_tools_find(const struct mcp_tools *tools, const char *name);
 const char *mcp_tools_name(const struct mcp_tools *tools, int tool);
+/* The scope (mcp_caller.h bits) a caller needs: heal:read for a read-only tool, else heal:apply. */
+unsigned mcp_tools_scope(const struct mcp_tools *tools, int tool);
 
 /* 0 if args satisfy the tool's inputSchema; else -1 with err saying where. */
 int mcp_tools_check_args(const struct mcp_tools *tools, int tool, const jv *args,
