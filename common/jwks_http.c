@@ -49,6 +49,8 @@ void jwks_http_cache_control(const char *line, size_t len, int64_t *max_age_s)
         size_t start = i;
         while (i < len && line[i] != ',' && line[i] != '\r' && line[i] != '\n')
             i++;
+        if (i == start)
+            return; /* the line's end */
         const char *d = line + start;
         size_t dlen = i - start;
         if ((dlen == 8 && strncasecmp(d, "no-store", 8) == 0) ||
