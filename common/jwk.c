@@ -67,7 +67,8 @@ static long member_bytes(jv key, const char *name, unsigned char *out)
     if (jv_get_kind(v) == JV_KIND_STRING) {
         const char *s = jv_string_value(v);
         size_t len = strlen(s), got;
-        if (BASE64URL_DECODED_MAX(len) <= JWK_MEMBER_MAX && base64url_decode(s, len, out, &got) == 0)
+        if (BASE64URL_DECODED_MAX(len) <= JWK_MEMBER_MAX &&
+            base64url_decode(s, len, out, &got) == 0)
             n = (long)got;
     }
     jv_free(v);
@@ -132,7 +133,8 @@ static int ec_key(jv key, struct jwk *k)
         return -1;
     }
     /* RFC 7518 §6.2.1.2: the coordinates have the full length of the curve, no shorter. */
-    if (member_bytes(key, "x", x) != JWK_P256_COORD || member_bytes(key, "y", y) != JWK_P256_COORD) {
+    if (member_bytes(key, "x", x) != JWK_P256_COORD ||
+        member_bytes(key, "y", y) != JWK_P256_COORD) {
         k->unusable = "EC key without 32-byte x and y";
         return -1;
     }

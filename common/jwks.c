@@ -17,7 +17,7 @@ int jwks_parse(const char *text, size_t len, struct jwks *set, struct heal_error
         return heal_error_set(err, "not JSON (byte %zu: %s)", at, why.msg);
     jv doc = jv_parse_sized(text, (int)len);
     jv keys = jv_get_kind(doc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(doc), jv_string("keys"))
-                                                  : jv_invalid();
+                                                 : jv_invalid();
     jv_free(doc);
     if (jv_get_kind(keys) != JV_KIND_ARRAY) {
         jv_free(keys);

@@ -57,7 +57,7 @@ static char *jwks_uri_of(const char *url, const char *issuer, struct heal_error 
     jv doc = jv_parse_sized(body, (int)len);
     free(body);
     jv iss = jv_get_kind(doc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(doc), jv_string("issuer"))
-                                                 : jv_invalid();
+                                                : jv_invalid();
     jv jwks = jv_get_kind(doc) == JV_KIND_OBJECT
                   ? jv_object_get(jv_copy(doc), jv_string("jwks_uri"))
                   : jv_invalid();

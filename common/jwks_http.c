@@ -85,7 +85,8 @@ int jwks_http_get(const char *url, size_t max, char **body, size_t *len, int64_t
     CURL *e = curl_easy_init();
     if (!e)
         return heal_error_set(err, "out of memory");
-    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json, application/jwk-set+json");
+    struct curl_slist *h =
+        curl_slist_append(NULL, "Accept: application/json, application/jwk-set+json");
     CURLcode rc = h ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 #define SET(opt, val)                                                                              \
     if (rc == CURLE_OK)                                                                            \

@@ -17,12 +17,12 @@
 struct jwks_source {
     pthread_mutex_t lock;
     char *issuer;
-    char *location;      /* NULL until discovered */
-    bool url;            /* location is fetched, not read */
-    struct jwks set;     /* valid when loaded */
+    char *location;  /* NULL until discovered */
+    bool url;        /* location is fetched, not read */
+    struct jwks set; /* valid when loaded */
     bool loaded, tried;
-    int64_t expires_s;   /* the set's time is up at this second */
-    int64_t tried_s;     /* the last load attempt, successful or not */
+    int64_t expires_s; /* the set's time is up at this second */
+    int64_t tried_s;   /* the last load attempt, successful or not */
     char last_error[JWKS_REASON_MAX];
 };
 

@@ -7,8 +7,8 @@
 
 #include "base64url.h"
 #include "jsoncheck.h"
-#include "jws_signature.h"
 #include "jwks_source.h"
+#include "jws_signature.h"
 #include "jwt_claims.h"
 
 #include <ctype.h>
@@ -28,8 +28,7 @@ struct jwt_verifier {
     struct jwks_source *keys;
 };
 
-struct jwt_verifier *jwt_verifier_new(const struct jwt_verifier_config *cfg,
-                                      struct heal_error *err)
+struct jwt_verifier *jwt_verifier_new(const struct jwt_verifier_config *cfg, struct heal_error *err)
 {
     if (!cfg->issuer || !*cfg->issuer || !cfg->audience || !*cfg->audience) {
         heal_error_set(err, "an issuer and an audience are required");
@@ -101,8 +100,8 @@ static int split(const char *token, size_t len, struct jwt_parts *p)
     size_t slen = len - (size_t)(dot2 + 1 - token);
     if (hlen == 0 || plen == 0)
         return -1;
-    size_t cap = BASE64URL_DECODED_MAX(hlen) + BASE64URL_DECODED_MAX(plen) +
-                 BASE64URL_DECODED_MAX(slen);
+    size_t cap =
+        BASE64URL_DECODED_MAX(hlen) + BASE64URL_DECODED_MAX(plen) + BASE64URL_DECODED_MAX(slen);
     p->header = malloc(cap);
     if (!p->header)
         return -1;
@@ -181,8 +180,9 @@ static bool member_present(jv o, const char *name)
 static bool typ_ok(jv header)
 {
     jv t = jv_object_get(jv_copy(header), jv_string("typ"));
-    bool ok = jv_get_kind(t) == JV_KIND_STRING && (strcasecmp(jv_string_value(t), "at+jwt") == 0 ||
-                                                   strcasecmp(jv_string_value(t), "application/at+jwt") == 0);
+    bool ok = jv_get_kind(t) == JV_KIND_STRING &&
+              (strcasecmp(jv_string_value(t), "at+jwt") == 0 ||
+               strcasecmp(jv_string_value(t), "application/at+jwt") == 0);
     jv_free(t);
     return ok;
 }

@@ -50,11 +50,31 @@ void jwt_verifier_free(struct jwt_verifier *v);
 /*
  * 0 with *claims (caller's) when the token is well-formed, signed by a
  * key of the issuer with an allowed algorithm, and its iss, aud, exp,
- * nbf (and typ when required) hold at now_s.  Else -1 with err holding a
- * short reason fit for a log line and a WWW-Authenticate error
- * description: "malformed", "algorithm none refused", "algorithm HS256
- * not allowed", "unknown kid", "bad signature", "expired", "not yet
- * valid", "wrong issuer", "wrong audience", "keys unavailable: ...".
+ * nbf, iat (and typ when required) hold at now_s.  Else -1 with *claims
+ * invalid (jv_free harmless) and err holding a short reason fit for a log
+ * line, a metrics label and a WWW-Authenticate error description; it never
+ * holds the token.  The reasons, exactly:
+ *   "malformed"                     not three base64url parts, header or payload not a
+ *                                   JSON object, no alg, a kid or a date of the wrong type,
+ *                                   longer than JWT_TOKEN_MAX
+ *   "algorithm none refused"        alg none, in any case
+ *   "algorithm HS256 not allowed"   any alg not verified or not on the allow-list (the name
+ *                                   is shown when it is one: [A-Za-z0-9+-_.]{1,16}; else
+ *                                   "algorithm not allowed")
+ *   "algorithm ES256 does not fit the key"  the kid's key is of another type, or its own
+ *                                   alg member names another algorithm
+ *   "crit header refused"           a crit header (no extension is understood)
+ *   "wrong type"                    typ not at+jwt when require_at_jwt
+ *   "unknown kid"                   no key with that kid, even after fetching the set again
+ *                                   (no kid: no key of the algorithm's type)
+ *   "unusable key"                  the kid's key cannot be used (RSA < 2048 bits, another
+ *                                   curve, use other than sig, ...)
+ *   "bad signature"                 (an ES256 signature must be 64 bytes)
+ *   "wrong issuer", "wrong audience", "expired", "not yet valid",
+ *   "issued in the future"          iat after now + leeway
+ *   "no expiry"                     no exp claim
+ *   "keys unavailable: REASON"      no key set could be loaded (REASON from the file or fetch)
+ * A verifier may be shared by threads: its key cache has a lock of its own.
  */
 int jwt_verify(struct jwt_verifier *v, const char *token, int64_t now_s, jv *claims,
                struct heal_error *err);

@@ -80,7 +80,8 @@ static inline char *sign_jwk(EVP_PKEY *k, const char *kid, const char *extra)
         snprintf(kidm, sizeof kidm, "\"kid\":\"%s\",", kid);
     if (EVP_PKEY_is_a(k, "RSA")) {
         char *n = sign_b64_bn(k, OSSL_PKEY_PARAM_RSA_N), *e = sign_b64_bn(k, OSSL_PKEY_PARAM_RSA_E);
-        if (asprintf(&out, "{%s\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\"%s}", kidm, n, e, extra) < 0)
+        if (asprintf(&out, "{%s\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\"%s}", kidm, n, e, extra) <
+            0)
             sign_fail("asprintf");
         free(n), free(e);
     } else if (EVP_PKEY_is_a(k, "EC")) {

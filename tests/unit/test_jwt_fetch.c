@@ -120,8 +120,8 @@ static pid_t start_issuer(void)
 {
     char log[SCRATCH_DIR_SIZE + 16];
     snprintf(log, sizeof log, "%s/log", dir);
-    const char *argv[] = {"tests/lib/test-issuer", "serve", dir, "--aud", AUD,
-                          "--max-age", MAX_AGE, NULL};
+    const char *argv[] = {
+        "tests/lib/test-issuer", "serve", dir, "--aud", AUD, "--max-age", MAX_AGE, NULL};
     struct spawn_options o = {0};
     o.argv = argv;
     o.env = SPAWN_ENV_INHERIT;
@@ -163,9 +163,12 @@ static void test_jwks_url(void)
     CHECK(lines_in("fetches") == 1, "further tokens use the cached set");
 
     static const char *const refusals[][2] = {
-        {"expired", "expired"},           {"nbf-future", "not yet valid"},
-        {"wrong-iss", "wrong issuer"},    {"wrong-aud", "wrong audience"},
-        {"bad-sig", "bad signature"},     {"alg-none", "algorithm none refused"},
+        {"expired", "expired"},
+        {"nbf-future", "not yet valid"},
+        {"wrong-iss", "wrong issuer"},
+        {"wrong-aud", "wrong audience"},
+        {"bad-sig", "bad signature"},
+        {"alg-none", "algorithm none refused"},
         {"hs256-pubkey", "algorithm HS256 not allowed"},
     };
     for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {

@@ -4,8 +4,8 @@
  * good token of each algorithm gives, and the exact reason for each
  * refusal an attacker or a skewed clock should meet.
  */
-#include "base64url.h"
 #include "atomicfile.h"
+#include "base64url.h"
 #include "jwks_discover.h"
 #include "jwks_http.h"
 #include "jwt_sign.h"
@@ -81,8 +81,8 @@ static const char *verdict(struct jwt_verifier *v, const char *token)
 }
 
 /* Checks the verdict on a token made of header and payload, signed as asked; frees nothing. */
-static void expect(struct jwt_verifier *v, const char *header, const char *payload,
-                   enum sign_as as, EVP_PKEY *k, const char *want, const char *what)
+static void expect(struct jwt_verifier *v, const char *header, const char *payload, enum sign_as as,
+                   EVP_PKEY *k, const char *want, const char *what)
 {
     char *t = sign_token(header, payload, as, k, NULL, 0);
     CHECK_STR(verdict(v, t), want, "%s", what);
@@ -194,8 +194,8 @@ static void test_claims(struct jwt_verifier *v)
         exit(2);
     expect(v, h, p, SIGN_ES256, ec, "wrong issuer", "another issuer is refused");
     free(p);
-    if (asprintf(&p, "{\"iss\":\"https://idp.example.com\",\"aud\":\"%s\",\"exp\":%s}", AUD,
-                 exp) < 0)
+    if (asprintf(&p, "{\"iss\":\"https://idp.example.com\",\"aud\":\"%s\",\"exp\":%s}", AUD, exp) <
+        0)
         exit(2);
     expect(v, h, p, SIGN_ES256, ec, "wrong issuer", "the issuer must match to the last slash");
     free(p);
@@ -282,11 +282,11 @@ static void test_algorithms(struct jwt_verifier *v)
     free(t);
     expect(v, "{\"alg\":\"RS512\",\"kid\":\"r1\"}", p, SIGN_RS256, rsa,
            "algorithm RS512 not allowed", "an algorithm we do not verify");
-    expect(v, "{\"alg\":\"RS256\\n\\u0000<script>\"}", p, SIGN_RS256, rsa,
-           "algorithm not allowed", "an alg that is not a name is not echoed");
+    expect(v, "{\"alg\":\"RS256\\n\\u0000<script>\"}", p, SIGN_RS256, rsa, "algorithm not allowed",
+           "an alg that is not a name is not echoed");
     expect(v, "{\"kid\":\"r1\"}", p, SIGN_RS256, rsa, "malformed", "a header without alg");
-    expect(v, "{\"alg\":\"RS256\",\"kid\":\"r1\",\"crit\":[\"exp\"],\"exp\":1}", p, SIGN_RS256,
-           rsa, "crit header refused", "a crit header is refused");
+    expect(v, "{\"alg\":\"RS256\",\"kid\":\"r1\",\"crit\":[\"exp\"],\"exp\":1}", p, SIGN_RS256, rsa,
+           "crit header refused", "a crit header is refused");
     expect(v, "{\"alg\":\"RS256\",\"kid\":42}", p, SIGN_RS256, rsa, "malformed",
            "a kid that is not a string");
 
