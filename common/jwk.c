@@ -51,14 +51,6 @@ static bool member_is(jv key, const char *name, const char *want)
     return same;
 }
 
-static bool has_member(jv key, const char *name)
-{
-    jv v = jv_object_get(jv_copy(key), jv_string(name));
-    bool has = jv_is_valid(v);
-    jv_free(v);
-    return has;
-}
-
 /* Decodes member name into out (JWK_MEMBER_MAX bytes); its length, or -1. */
 static long member_bytes(jv key, const char *name, unsigned char *out)
 {
@@ -181,7 +173,7 @@ static int okp_key(jv key, struct jwk *k)
 /* use and key_ops (RFC 7517 §4.2, §4.3): a key published for anything but verifying is not ours. */
 static bool for_signatures(jv key)
 {
-    if (has_member(key, "use") && !member_is(key, "use", "sig"))
+    if (jv_object_has(jv_copy(key), jv_string("use")) && !member_is(key, "use", "sig"))
         return false;
     jv ops = jv_object_get(jv_copy(key), jv_string("key_ops"));
     bool ok = true;
@@ -223,7 +215,8 @@ int jwk_from_json(jv key, struct jwk *k)
         k->unusable = "key not for signatures (use, key_ops)";
         return -1;
     }
-    if (has_member(key, "d") || has_member(key, "k")) {
+    if (jv_object_has(jv_copy(key), jv_string("d")) ||
+        jv_object_has(jv_copy(key), jv_string("k"))) {
         /* A published private or symmetric key is known to everyone: nothing it signs proves
          * anything. */
         k->unusable = "private or symmetric key published";

@@ -11,15 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_http_url(const char *s)
-{
-    return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
-}
-
 int jwks_discover_urls(const char *issuer, char **oidc, char **oauth)
 {
     *oidc = *oauth = NULL;
-    if (!is_http_url(issuer))
+    if (!jwks_http_url(issuer))
         return -1;
     size_t len = strlen(issuer);
     while (len > 0 && issuer[len - 1] == '/')
@@ -63,8 +58,8 @@ static char *jwks_uri_of(const char *url, const char *issuer, struct heal_error 
                   : jv_invalid();
     if (jv_get_kind(iss) != JV_KIND_STRING || strcmp(jv_string_value(iss), issuer) != 0)
         heal_error_set(why, "the document is for another issuer");
-    else if (jv_get_kind(jwks) != JV_KIND_STRING || !is_http_url(jv_string_value(jwks)))
-        heal_error_set(why, "no http(s) jwks_uri");
+    else if (jv_get_kind(jwks) != JV_KIND_STRING || !jwks_http_url(jv_string_value(jwks)))
+        heal_error_set(why, "no https jwks_uri (http only on loopback)");
     else if (!(uri = strdup(jv_string_value(jwks))))
         heal_error_set(why, "out of memory");
     jv_free(iss), jv_free(jwks), jv_free(doc);
@@ -75,7 +70,7 @@ char *jwks_discover(const char *issuer, struct heal_error *err)
 {
     char *oidc, *oauth;
     if (jwks_discover_urls(issuer, &oidc, &oauth) < 0) {
-        heal_error_set(err, "the issuer is not an http(s) URL");
+        heal_error_set(err, "the issuer is not an https URL (http only on loopback)");
         return NULL;
     }
     struct heal_error first, second;

@@ -11,7 +11,7 @@
 
 #include "error.h"
 
-/* The two metadata URLs of issuer, malloc'd (caller frees both); -1 if it is not http(s). */
+/* The two metadata URLs of issuer, malloc'd (caller frees both); -1 if it is not an http URL. */
 int jwks_discover_urls(const char *issuer, char **oidc, char **oauth);
 
 /* The jwks_uri (caller frees), or NULL with err saying why each document failed. */

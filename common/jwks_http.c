@@ -19,6 +19,33 @@ struct download {
     int64_t max_age_s;
 };
 
+/* Whether the authority of an http:// URL is a loopback address (no userinfo, which could
+ * hide another host behind a loopback-looking prefix). */
+static bool loopback_authority(const char *a)
+{
+    size_t len = strcspn(a, "/?#");
+    if (memchr(a, '@', len))
+        return false;
+    if (strncmp(a, "[::1]", 5) == 0)
+        return len == 5 || a[5] == ':';
+    size_t host = strcspn(a, ":/?#");
+    if (host == 9 && strncasecmp(a, "localhost", 9) == 0)
+        return true;
+    if (host < 4 || strncmp(a, "127.", 4) != 0)
+        return false;
+    for (size_t i = 4; i < host; i++)
+        if (!isdigit((unsigned char)a[i]) && a[i] != '.')
+            return false;
+    return true;
+}
+
+bool jwks_http_url(const char *s)
+{
+    if (strncmp(s, "https://", 8) == 0)
+        return s[8] != '\0';
+    return strncmp(s, "http://", 7) == 0 && loopback_authority(s + 7);
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
     struct download *d = ctx;

@@ -13,8 +13,13 @@
 
 #include "error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* True for the URLs keys may come from: https://, and http:// only to a loopback address
+ * (127.0.0.0/8, localhost, [::1]), where nobody can change the keys on their way. */
+bool jwks_http_url(const char *s);
 
 /* 0 with *body (NUL-terminated, caller frees), *len and *max_age_s (Cache-Control max-age;
  * -1 when absent, 0 for no-cache or no-store); or -1 with err. */

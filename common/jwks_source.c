@@ -26,16 +26,16 @@ struct jwks_source {
     char last_error[JWKS_REASON_MAX];
 };
 
-static bool is_http_url(const char *s)
-{
-    return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
-}
-
 struct jwks_source *jwks_source_new(const char *issuer, const char *location,
                                     struct heal_error *err)
 {
-    if (!location && !is_http_url(issuer)) {
-        heal_error_set(err, "no JWKS given and the issuer is not an http(s) URL to discover it");
+    if (!location && !jwks_http_url(issuer)) {
+        heal_error_set(err, "no JWKS given, and the issuer is not an https URL (http only on "
+                            "loopback) to discover it from");
+        return NULL;
+    }
+    if (location && strstr(location, "://") && !jwks_http_url(location)) {
+        heal_error_set(err, "the JWKS URL is not https (http only on loopback)");
         return NULL;
     }
     struct jwks_source *s = calloc(1, sizeof *s);
@@ -46,7 +46,7 @@ struct jwks_source *jwks_source_new(const char *issuer, const char *location,
         heal_error_set(err, "out of memory");
         return NULL;
     }
-    s->url = !location || is_http_url(location);
+    s->url = !location || jwks_http_url(location);
     pthread_mutex_init(&s->lock, NULL);
     return s;
 }

@@ -168,14 +168,6 @@ static int header_alg(const struct jwt_verifier *v, jv header, enum jwk_alg *alg
     return rc;
 }
 
-static bool member_present(jv o, const char *name)
-{
-    jv m = jv_object_get(jv_copy(o), jv_string(name));
-    bool present = jv_is_valid(m);
-    jv_free(m);
-    return present;
-}
-
 /* typ of RFC 9068 §2.1; media types compare without case (RFC 7515 §4.1.9). */
 static bool typ_ok(jv header)
 {
@@ -193,7 +185,7 @@ static int check_header(const struct jwt_verifier *v, jv header, enum jwk_alg *a
 {
     *kid = NULL;
     /* crit names extensions the verifier must understand (RFC 7515 §4.1.11); we know none. */
-    if (member_present(header, "crit"))
+    if (jv_object_has(jv_copy(header), jv_string("crit")))
         return heal_error_set(err, "crit header refused");
     if (header_alg(v, header, alg, err) < 0)
         return -1;

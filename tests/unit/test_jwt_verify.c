@@ -124,6 +124,21 @@ static void test_helpers(void)
     CHECK_STR(b, "https://idp.example.com/.well-known/oauth-authorization-server/realms/x",
               "RFC 8414 inserts before the issuer's path");
     free(a), free(b);
+    CHECK(jwks_http_url("https://idp.example.com/k") && jwks_http_url("http://127.0.0.1:8080/k") &&
+              jwks_http_url("http://localhost/k") && jwks_http_url("http://[::1]:80/k"),
+          "keys come over https, or over http from loopback");
+    CHECK(!jwks_http_url("http://idp.example.com/k") && !jwks_http_url("http://127.0.0.1@evil/k") &&
+              !jwks_http_url("http://127.0.0.1.evil.com/k") && !jwks_http_url("ftp://127.0.0.1/") &&
+              !jwks_http_url("https://"),
+          "not over plain http from elsewhere, nor hidden behind userinfo");
+    struct jwt_verifier_config c = {"http://idp.example.com", AUD, NULL, NULL, 60, false};
+    struct heal_error err;
+    struct jwt_verifier *v = jwt_verifier_new(&c, &err);
+    CHECK(!v && strstr(err.msg, "not an https URL"), "no discovery over plain http: %s", err.msg);
+    c.issuer = ISS;
+    c.jwks = "http://idp.example.com/jwks.json";
+    v = jwt_verifier_new(&c, &err);
+    CHECK(!v && strstr(err.msg, "not https"), "no JWKS over plain http: %s", err.msg);
     CHECK(jwks_discover_urls("https://idp.example.com/", &a, &b) == 0, "metadata URLs of a host");
     CHECK_STR(b, "https://idp.example.com/.well-known/oauth-authorization-server",
               "a bare host gets the plain RFC 8414 path");
