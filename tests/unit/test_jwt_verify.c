@@ -8,11 +8,13 @@
 #include "base64url.h"
 #include "jwks_discover.h"
 #include "jwks_http.h"
+#include "jwks_source.h"
 #include "jwt_sign.h"
 #include "jwt_verify.h"
 #include "scratch.h"
 #include "unit.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -414,6 +416,57 @@ static void test_reload(const char *all_keys)
     free(jwk_r1), free(jwk_new), free(both), free(p), free(old_t), free(new_t);
 }
 
+#define THREADS 4
+#define THREAD_ROUNDS 100
+
+struct worker {
+    struct jwt_verifier *v;
+    const char *token;
+    int base, accepted;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < THREAD_ROUNDS; i++) {
+        /* each round past the set's time: loads race with the keys other threads hold */
+        long long now = NOW + (long long)(w->base + i * THREADS) * (JWKS_CACHE_DEFAULT_S + 1);
+        struct heal_error err;
+        jv claims;
+        if (jwt_verify(w->v, w->token, now, &claims, &err) == 0)
+            w->accepted++;
+        jv_free(claims);
+    }
+    return NULL;
+}
+
+/* One verifier shared by threads while its set is loaded again and again. */
+static void test_threads(void)
+{
+    struct jwt_verifier *v = verifier(NULL, false);
+    char *p = NULL;
+    if (asprintf(&p, "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"alice\",\"exp\":%lld}", ISS, AUD,
+                 NOW + 1000LL * THREADS * THREAD_ROUNDS * JWKS_CACHE_DEFAULT_S) < 0)
+        exit(2);
+    char *t = sign_token("{\"alg\":\"ES256\",\"kid\":\"e1\"}", p, SIGN_ES256, ec, NULL, 0);
+    struct worker w[THREADS];
+    pthread_t tid[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){v, t, i, 0};
+        pthread_create(&tid[i], NULL, work, &w[i]);
+    }
+    int accepted = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(tid[i], NULL);
+        accepted += w[i].accepted;
+    }
+    CHECK(accepted == THREADS * THREAD_ROUNDS,
+          "%d threads share a verifier while it reloads (%d/%d)", THREADS, accepted,
+          THREADS * THREAD_ROUNDS);
+    jwt_verifier_free(v);
+    free(t), free(p);
+}
+
 int main(void)
 {
     scratch_make(dir, "jwt");
@@ -451,6 +504,7 @@ int main(void)
     test_malformed(v);
     jwt_verifier_free(v);
     test_typ();
+    test_threads();
     test_reload(all);
     EVP_PKEY_free(rsa), EVP_PKEY_free(ec), EVP_PKEY_free(ed), EVP_PKEY_free(rsa2),
         EVP_PKEY_free(weak);
