@@ -33,16 +33,16 @@ enum mcp_audit_result { MCP_AUDIT_OK, MCP_AUDIT_ERROR, MCP_AUDIT_DENIED };
 
 struct mcp_audit_call {
     const struct mcp_caller *caller;
-    const char *tool;       /* the tool's name; NULL when not a tools/call */
-    const char *method;     /* the JSON-RPC method ("tools/call"), or NULL when unreadable */
-    const jv *args;         /* borrowed; the arguments, digested; NULL or invalid: none */
+    const char *tool;   /* the tool's name; NULL when not a tools/call */
+    const char *method; /* the JSON-RPC method ("tools/call"), or NULL when unreadable */
+    const jv *args;     /* borrowed; the arguments, digested; NULL or invalid: none */
     enum mcp_audit_result result;
-    const char *reason;     /* why denied or what the error was; NULL when ok */
-    int http_status;        /* the HTTP status answered; 0 over stdio */
-    const jv *changed;      /* borrowed array of outcome record ids; NULL: none */
+    const char *reason; /* why denied or what the error was; NULL when ok */
+    int http_status;    /* the HTTP status answered; 0 over stdio */
+    const jv *changed;  /* borrowed array of outcome record ids; NULL: none */
     int64_t duration_ms;
-    const char *session;    /* Mcp-Session-Id, or NULL */
-    const char *trace;      /* the call's trace id, or NULL */
+    const char *session; /* Mcp-Session-Id, or NULL */
+    const char *trace;   /* the call's trace id, or NULL */
 };
 
 struct mcp_audit;
@@ -57,8 +57,7 @@ void mcp_audit_close(struct mcp_audit *a);
  * atomically, at most once a second and at close).  -1 with err when the
  * line could not be written whole; the call itself has happened either way.
  */
-int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call,
-                    struct heal_error *err);
+int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call, struct heal_error *err);
 
 /* The outcome ids in a program's NDJSON output (records of type outcome), as a jv array. */
 jv mcp_audit_outcome_ids(const char *ndjson, size_t len);
