@@ -54,7 +54,7 @@ void mcp_audit_close(struct mcp_audit *a);
 
 /*
  * Appends the call's line and counts it for the metrics (rewritten
- * atomically, at most once a second and at close).  -1 with err when the
+ * atomically after every call).  -1 with err when the
  * line could not be written whole; the call itself has happened either way.
  */
 int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call, struct heal_error *err);
