@@ -62,4 +62,16 @@ int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call, stru
 /* The outcome ids in a program's NDJSON output (records of type outcome), as a jv array. */
 jv mcp_audit_outcome_ids(const char *ndjson, size_t len);
 
+/* How much of the journal's end mcp_audit_recent_changes() reads. */
+#define MCP_AUDIT_TAIL_BYTES (1024 * 1024)
+
+/*
+ * The latest calls that changed something (a non-empty `changed`), newest
+ * first, at most max, from the last MCP_AUDIT_TAIL_BYTES of the journal:
+ * an array of {ts, tool, sub, remote, changed, trace} (caller's).  A
+ * missing journal is an empty array; unreadable lines are skipped.  For
+ * `heal-loop status`, which shows who changed what over MCP.
+ */
+int mcp_audit_recent_changes(const char *state_dir, int max, jv *out, struct heal_error *err);
+
 #endif

@@ -119,6 +119,19 @@ static void test_journal(const char *dir)
         jv_free(rec[i]);
     journal_reader_close(&r);
 
+    jv recent;
+    CHECK(mcp_audit_recent_changes(dir, 10, &recent, &err) == 0 &&
+              jv_array_length(jv_copy(recent)) == 1,
+          "recent changes: only the call that changed something");
+    jv first = jv_array_get(recent, 0);
+    CHECK(field_is(&first, "tool", "apply_fix") && field_is(&first, "sub", "ops") &&
+              field_is(&first, "remote", "127.0.0.1:4000"),
+          "a recent change says what, who and from where");
+    jv_free(first);
+    CHECK(mcp_audit_recent_changes("/nonexistent-heal", 10, &recent, &err) == 0 &&
+              jv_array_length(recent) == 0,
+          "no journal: no changes");
+
     char *text = NULL;
     size_t len = 0;
     FILE *f = fopen(metrics, "r");
