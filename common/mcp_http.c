@@ -143,9 +143,9 @@ static enum MHD_Result refuse(struct request *r, unsigned status, const char *me
     return ret;
 }
 
-/* A refusal at the gate: logged, audited as denied, answered. */
-static enum MHD_Result deny(struct request *r, unsigned status, const char *reason,
-                            const char *const *headers)
+/* A refusal at the gate: logged, audited as denied (for reason), answered ("label: reason"). */
+static enum MHD_Result deny(struct request *r, unsigned status, const char *label,
+                            const char *reason, const char *const *headers)
 {
     struct peek p;
     peek_body(r, &p);
@@ -167,7 +167,7 @@ static enum MHD_Result deny(struct request *r, unsigned status, const char *reas
     }
     peek_free(&p);
     char message[MESSAGE_MAX];
-    snprintf(message, sizeof message, "%s", reason);
+    snprintf(message, sizeof message, "%s: %s", label, reason);
     return refuse(r, status, message, headers);
 }
 
@@ -384,13 +384,13 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
     const char *origin = header(r->conn, "Origin");
     char reason[MCP_AUTH_REASON_MAX + 64];
     if (!host || !mcp_allow_has(&h->hosts, host)) {
-        snprintf(reason, sizeof reason, "Forbidden: Host %.80s is not allowed", host ? host : "(none)");
-        *ret = deny(r, MHD_HTTP_FORBIDDEN, reason, NULL);
+        snprintf(reason, sizeof reason, "Host %.80s is not allowed", host ? host : "(none)");
+        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, NULL);
         return false;
     }
     if (need_origin && origin && !mcp_allow_has(&h->origins, origin)) {
-        snprintf(reason, sizeof reason, "Forbidden: Origin %.80s is not allowed", origin);
-        *ret = deny(r, MHD_HTTP_FORBIDDEN, reason, NULL);
+        snprintf(reason, sizeof reason, "Origin %.80s is not allowed", origin);
+        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, NULL);
         return false;
     }
     char why[MCP_AUTH_REASON_MAX], challenge[MCP_AUTH_HEADER_MAX];
@@ -401,10 +401,9 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
     if (v != MCP_AUTH_ALLOWED) {
         mcp_auth_challenge(h->auth, v, 0, challenge);
         const char *headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge, NULL};
-        snprintf(reason, sizeof reason, "%s: %s",
-                 v == MCP_AUTH_MALFORMED ? "Bad Request" : "Unauthorized", why);
-        *ret = deny(r, v == MCP_AUTH_MALFORMED ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNAUTHORIZED,
-                    reason, headers);
+        bool malformed = v == MCP_AUTH_MALFORMED;
+        *ret = deny(r, malformed ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNAUTHORIZED,
+                    malformed ? "Bad Request" : "Unauthorized", why, headers);
         return false;
     }
     int retry;
@@ -418,7 +417,7 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
         char after[PORT_TEXT_MAX];
         snprintf(after, sizeof after, "%d", retry);
         const char *headers[] = {MHD_HTTP_HEADER_RETRY_AFTER, after, NULL};
-        *ret = deny(r, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests: rate limit", headers);
+        *ret = deny(r, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests", "rate limit", headers);
         return false;
     }
     return true;
@@ -487,9 +486,9 @@ static bool scope_ok(struct request *r, const struct peek *p, enum MHD_Result *r
     char challenge[MCP_AUTH_HEADER_MAX], names[64], reason[MESSAGE_MAX];
     mcp_auth_challenge(r->h->auth, MCP_AUTH_ALLOWED, needed, challenge);
     mcp_scope_names(needed, names, sizeof names);
-    snprintf(reason, sizeof reason, "Forbidden: insufficient scope: %.40s needs %s", p->tool, names);
+    snprintf(reason, sizeof reason, "insufficient scope: %.40s needs %s", p->tool, names);
     const char *headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge, NULL};
-    *ret = deny(r, MHD_HTTP_FORBIDDEN, reason, headers);
+    *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, headers);
     return false;
 }
 
@@ -679,11 +678,13 @@ static int start_daemon(struct http *h, const struct mcp_listen *l, unsigned *po
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (l->ipv6)
         flags |= MHD_USE_IPv6;
+    /* The logger first, or what the other options say goes to stderr its own way. */
     h->daemon = MHD_start_daemon(
-        flags, (uint16_t)*port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &l->addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)MCP_HTTP_CONNECTIONS_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
+        flags, (uint16_t)*port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        h, MHD_OPTION_SOCK_ADDR, &l->addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)MCP_HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_END);
     if (!h->daemon)
         return heal_error_set(err, "cannot listen on %s:%u (in use, or not an address of ours)",
                               l->host, *port);
