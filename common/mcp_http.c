@@ -9,6 +9,7 @@
 #include "mcp_jsonrpc.h"
 #include "mcp_server.h"
 #include "ratelimit.h"
+#include "record.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -149,7 +150,12 @@ static enum MHD_Result deny(struct request *r, unsigned status, const char *labe
 {
     struct peek p;
     peek_body(r, &p);
+    /* A refused request starts no chain of records, but its line and log still need a trace. */
+    char trace[RECORD_ID_SIZE];
+    record_id_new(trace);
+    log_set_trace(trace);
     log_info("http", "%s %s: %u %s", r->caller.remote, p.tool ? p.tool : "-", status, reason);
+    log_set_trace(NULL);
     if (r->h->cfg->audit) {
         struct mcp_audit_call a = {
             .caller = &r->caller,
@@ -160,6 +166,7 @@ static enum MHD_Result deny(struct request *r, unsigned status, const char *labe
             .reason = reason,
             .http_status = (int)status,
             .session = header(r->conn, "Mcp-Session-Id"),
+            .trace = trace,
         };
         struct heal_error err;
         if (mcp_audit_write(r->h->cfg->audit, &a, &err) != 0)
