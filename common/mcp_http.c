@@ -60,6 +60,7 @@ struct request {
     struct jsonbuf out; /* SSE: events not yet handed to MHD; JSON: the answer */
     size_t sent;
     struct mcp_caller caller;
+    char peer[MCP_CALLER_ADDR_MAX]; /* the address alone, without the port */
 };
 
 struct http {
@@ -418,8 +419,7 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
     if (r->caller.authenticated)
         snprintf(key, sizeof key, "sub:%s", r->caller.sub);
     else
-        snprintf(key, sizeof key, "addr:%.*s", (int)strcspn(remote, "]") + (remote[0] == '[' ? 1 : 0),
-                 remote);
+        snprintf(key, sizeof key, "addr:%s", r->peer);
     if (!ratelimit_take(&h->rate, key, clock_mono_ms(), &retry)) {
         char after[PORT_TEXT_MAX];
         snprintf(after, sizeof after, "%d", retry);
@@ -597,9 +597,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = r;
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        char host_only[MCP_CALLER_ADDR_MAX];
         mcp_peer_name(info ? info->client_addr : NULL, r->caller.remote, sizeof r->caller.remote,
-                      host_only, sizeof host_only);
+                      r->peer, sizeof r->peer);
         const char *length = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > MCP_LINE_MAX) {
             /* Refused before a byte of it is read. */
@@ -777,6 +776,14 @@ static int allow_extra(struct mcp_allow *a, const char *const *names, struct hea
     return 0;
 }
 
+static void refuse_open(const struct mcp_listen *l, struct heal_error *err)
+{
+    heal_error_set(err,
+                   "refusing to listen on %s, not a loopback address, without authorisation "
+                   "(give --tokens FILE or --issuer URL)",
+                   l->host);
+}
+
 int mcp_http_run(const struct mcp_http_config *cfg, struct heal_error *err)
 {
     struct mcp_listen l;
@@ -792,7 +799,13 @@ int mcp_http_run(const struct mcp_http_config *cfg, struct heal_error *err)
     }
     h->cfg = cfg;
     ratelimit_init(&h->rate, cfg->rate, cfg->burst);
-    int rc = MCP_HTTP_FAILED;
+    int rc = MCP_HTTP_REFUSED;
+    /* Said before binding, so that not even a moment is spent listening there. */
+    if (!l.loopback && !cfg->auth.issuer && !cfg->auth.tokens_file) {
+        refuse_open(&l, err);
+        goto out;
+    }
+    rc = MCP_HTTP_FAILED;
     if (start_daemon(h, &l, &port, err) != 0)
         goto out;
     char resource[RESOURCE_MAX];
@@ -805,11 +818,8 @@ int mcp_http_run(const struct mcp_http_config *cfg, struct heal_error *err)
     rc = MCP_HTTP_REFUSED;
     if (!(h->auth = mcp_auth_new(&auth_cfg, err)))
         goto out;
-    if (!l.loopback && !mcp_auth_required(h->auth)) {
-        heal_error_set(err,
-                       "refusing to listen on %s, not a loopback address, without authorisation "
-                       "(give --tokens FILE or --issuer URL)",
-                       l.host);
+    if (!l.loopback && !mcp_auth_required(h->auth)) { /* a tokens file with no token in it */
+        refuse_open(&l, err);
         goto out;
     }
     if (mcp_allow_defaults(&h->hosts, &h->origins, &l, port, cfg->auth.resource, err) != 0 ||
