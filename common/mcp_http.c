@@ -305,30 +305,44 @@ static const struct mcp_server_ops session_ops = {.send = session_send,
                                                   .call = session_call,
                                                   .cancel = session_cancel};
 
-static struct session *session_new(struct http *h, const struct mcp_caller *caller)
+static void session_end(struct session *s, const char *why);
+
+/* A free slot, or the one idle longest if long enough; NULL when all are busy. */
+static struct session *session_slot(struct http *h)
 {
+    struct session *oldest = NULL;
     for (int i = 0; i < MCP_HTTP_SESSIONS_MAX; i++) {
         struct session *s = &h->sessions[i];
-        if (s->used)
-            continue;
-        unsigned char bytes[SESSION_ID_BYTES];
-        if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-            return NULL;
-        memset(s, 0, sizeof *s);
-        s->server = mcp_server_new(h->cfg->tools, &session_ops, s);
-        if (!s->server)
-            return NULL;
-        s->used = true;
-        s->h = h;
-        s->serial = ++h->serials;
-        for (size_t b = 0; b < sizeof bytes; b++)
-            snprintf(s->id + 2 * b, 3, "%02x", bytes[b]);
-        snprintf(s->sub, sizeof s->sub, "%s", caller->sub);
-        s->authenticated = caller->authenticated;
-        s->last_ms = clock_mono_ms();
-        return s;
+        if (!s->used)
+            return s;
+        if (!oldest || s->last_ms < oldest->last_ms)
+            oldest = s;
     }
-    return NULL;
+    if (clock_mono_ms() - oldest->last_ms < MCP_HTTP_EVICT_IDLE_MS)
+        return NULL;
+    session_end(oldest, "given way to a new one");
+    return oldest;
+}
+
+static struct session *session_new(struct http *h, const struct mcp_caller *caller)
+{
+    struct session *s = session_slot(h);
+    unsigned char bytes[SESSION_ID_BYTES];
+    if (!s || getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->server = mcp_server_new(h->cfg->tools, &session_ops, s);
+    if (!s->server)
+        return NULL;
+    s->used = true;
+    s->h = h;
+    s->serial = ++h->serials;
+    for (size_t b = 0; b < sizeof bytes; b++)
+        snprintf(s->id + 2 * b, 3, "%02x", bytes[b]);
+    snprintf(s->sub, sizeof s->sub, "%s", caller->sub);
+    s->authenticated = caller->authenticated;
+    s->last_ms = clock_mono_ms();
+    return s;
 }
 
 static void session_end(struct session *s, const char *why)
@@ -544,7 +558,6 @@ static enum MHD_Result serve_post(struct request *r)
         if (fresh && !(s = session_new(h, &r->caller)))
             ret = refuse(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                          "Service Unavailable: too many sessions", NULL);
-        s = fresh && !s ? NULL : s;
         if (s) {
             s->last_ms = clock_mono_ms();
             r->sse = wants_progress(&p.m);

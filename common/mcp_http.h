@@ -28,7 +28,9 @@
 #include <stdint.h>
 
 #define MCP_HTTP_PATH "/mcp"
-#define MCP_HTTP_SESSIONS_MAX 64
+#define MCP_HTTP_SESSIONS_MAX 256
+/* With every session taken, the one idle longest gives way if idle this long. */
+#define MCP_HTTP_EVICT_IDLE_MS (60 * 1000)
 #define MCP_HTTP_CONNECTIONS_MAX 128
 #define MCP_HTTP_ALLOW_MAX 32
 #define MCP_HTTP_DEFAULT_IDLE_MS (30 * 60 * 1000)
