@@ -145,9 +145,13 @@ static enum MHD_Result refuse(struct request *r, unsigned status, const char *me
     return ret;
 }
 
-/* A refusal at the gate: logged, audited as denied (for reason), answered ("label: reason"). */
+/*
+ * A refusal at the gate: audited as denied for reason (a few fixed words,
+ * so the metrics' labels stay few whatever a client sends), logged and
+ * answered as "label: detail".
+ */
 static enum MHD_Result deny(struct request *r, unsigned status, const char *label,
-                            const char *reason, const char *const *headers)
+                            const char *reason, const char *detail, const char *const *headers)
 {
     struct peek p;
     peek_body(r, &p);
@@ -155,7 +159,7 @@ static enum MHD_Result deny(struct request *r, unsigned status, const char *labe
     char trace[RECORD_ID_SIZE];
     record_id_new(trace);
     log_set_trace(trace);
-    log_info("http", "%s %s: %u %s", r->caller.remote, p.tool ? p.tool : "-", status, reason);
+    log_info("http", "%s %s: %u %s", r->caller.remote, p.tool ? p.tool : "-", status, detail);
     log_set_trace(NULL);
     if (r->h->cfg->audit) {
         struct mcp_audit_call a = {
@@ -175,7 +179,7 @@ static enum MHD_Result deny(struct request *r, unsigned status, const char *labe
     }
     peek_free(&p);
     char message[MESSAGE_MAX];
-    snprintf(message, sizeof message, "%s: %s", label, reason);
+    snprintf(message, sizeof message, "%s: %s", label, detail);
     return refuse(r, status, message, headers);
 }
 
@@ -398,8 +402,8 @@ static bool version_ok(const char *v)
     return !v || mcp_server_speaks(v);
 }
 
-/* Host, Origin, token and rate: NULL when the request may go on, else it has been refused. */
-static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
+/* Host, Origin, token and rate: true when the request may go on, else it has been refused. */
+static bool gate(struct request *r, enum MHD_Result *ret)
 {
     struct http *h = r->h;
     const char *host = header(r->conn, MHD_HTTP_HEADER_HOST);
@@ -407,12 +411,12 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
     char reason[MCP_AUTH_REASON_MAX + 64];
     if (!host || !mcp_allow_has(&h->hosts, host)) {
         snprintf(reason, sizeof reason, "Host %.80s is not allowed", host ? host : "(none)");
-        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, NULL);
+        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", "foreign Host", reason, NULL);
         return false;
     }
-    if (need_origin && origin && !mcp_allow_has(&h->origins, origin)) {
+    if (origin && !mcp_allow_has(&h->origins, origin)) {
         snprintf(reason, sizeof reason, "Origin %.80s is not allowed", origin);
-        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, NULL);
+        *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", "foreign Origin", reason, NULL);
         return false;
     }
     char why[MCP_AUTH_REASON_MAX], challenge[MCP_AUTH_HEADER_MAX];
@@ -425,7 +429,7 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
         const char *headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge, NULL};
         bool malformed = v == MCP_AUTH_MALFORMED;
         *ret = deny(r, malformed ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNAUTHORIZED,
-                    malformed ? "Bad Request" : "Unauthorized", why, headers);
+                    malformed ? "Bad Request" : "Unauthorized", why, why, headers);
         return false;
     }
     int retry;
@@ -438,7 +442,8 @@ static bool gate(struct request *r, enum MHD_Result *ret, bool need_origin)
         char after[PORT_TEXT_MAX];
         snprintf(after, sizeof after, "%d", retry);
         const char *headers[] = {MHD_HTTP_HEADER_RETRY_AFTER, after, NULL};
-        *ret = deny(r, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests", "rate limit", headers);
+        *ret = deny(r, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests", "rate limit", "rate limit",
+                    headers);
         return false;
     }
     return true;
@@ -509,7 +514,7 @@ static bool scope_ok(struct request *r, const struct peek *p, enum MHD_Result *r
     mcp_scope_names(needed, names, sizeof names);
     snprintf(reason, sizeof reason, "insufficient scope: %.40s needs %s", p->tool, names);
     const char *headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge, NULL};
-    *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", reason, headers);
+    *ret = deny(r, MHD_HTTP_FORBIDDEN, "Forbidden", "insufficient scope", reason, headers);
     return false;
 }
 
@@ -643,7 +648,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(url, MCP_HTTP_PATH))
         return refuse(r, MHD_HTTP_NOT_FOUND, "Not Found", NULL);
     enum MHD_Result ret;
-    if (!gate(r, &ret, true))
+    if (!gate(r, &ret))
         return ret;
     if (!strcmp(method, MHD_HTTP_METHOD_POST))
         return serve_post(r);

@@ -79,8 +79,8 @@ canary_remedy() {
     assert_valid_records --type event "$HEAL_SCRATCH/audit"
     run jq -r '"\(.tool) \(.result) \(.caller.sub) \(.http_status) \(.reason)"' "$HEAL_SCRATCH/audit"
     assert_output $'get_healing_status ok reader 200 null
-apply_fix denied reader 403 insufficient scope: apply_fix needs heal:apply
-apply_fix denied reader 403 insufficient scope: apply_fix needs heal:apply'
+apply_fix denied reader 403 insufficient scope
+apply_fix denied reader 403 insufficient scope'
 }
 
 @test "no token: 401 with WWW-Authenticate naming the metadata, audited as denied" {
