@@ -21,7 +21,7 @@ static int parse_port(const char *s, unsigned *port, struct heal_error *err)
 
 int mcp_listen_parse(const char *spec, struct mcp_listen *l, unsigned *port, struct heal_error *err)
 {
-    char addr[MCP_HTTP_NAME_MAX] = "127.0.0.1";
+    char addr[INET6_ADDRSTRLEN + 16] = "127.0.0.1"; /* room for any numeric address */
     const char *port_text = spec;
     if (spec[0] == '[') {
         const char *close = strchr(spec, ']');
