@@ -126,3 +126,12 @@ apply_fix denied reader 403 insufficient scope'
     run jq -r '"\(.tool) \(.result)"' "$HEAL_SCRATCH/audit"
     assert_output "$(for _ in $(seq 48); do echo 'get_healing_status ok'; done)"
 }
+
+@test "over standard input each call is audited too, as the local user" {
+    run --separate-stderr mcp_session < <(echo "$MCP_INIT"; mcp_call a get_healing_status; mcp_call b no_such_tool)
+    assert_success
+    audit_lines >"$HEAL_SCRATCH/audit"
+    assert_valid_records --type event "$HEAL_SCRATCH/audit"
+    run jq -r '"\(.tool) \(.result) \(.caller.sub) \(.caller.remote) \(.caller.authenticated) \(.session)"' "$HEAL_SCRATCH/audit"
+    assert_output "get_healing_status ok $(id -un) stdio false null"
+}
