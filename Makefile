@@ -161,7 +161,7 @@ demo: deps
 	@sh tests/lib/demo $(B)
 
 bench: deps
-	$(MAKE) all bench-bin
+	$(MAKE) all bench-bin mcp-client
 	@failed=; for b in tests/bench/*.sh; do echo "== $$b"; \
 	    B=$(B) bash $$b || failed="$$failed $$(basename $$b)"; done; \
 	if [ -n "$$failed" ]; then echo "bench: missed a target:$$failed"; exit 1; fi
