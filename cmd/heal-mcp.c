@@ -108,6 +108,24 @@ static int serve_http(const struct mcp_tools *tools, const char *const *children
     }
 }
 
+/* The first option given that means something only with --http, or NULL. */
+static const char *http_only_option(void)
+{
+    const struct {
+        const void *given;
+        const char *name;
+    } options[] = {
+        {opt.tokens, "--tokens"},           {opt.issuer, "--issuer"},
+        {opt.jwks, "--jwks"},               {opt.resource, "--resource"},
+        {opt.port_file, "--port-file"},     {opt.allow_hosts, "--allow-host"},
+        {opt.allow_origins, "--allow-origin"}, {opt.session_idle, "--session-idle"},
+    };
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        if (options[i].given)
+            return options[i].name;
+    return NULL;
+}
+
 static void free_strings(char **v)
 {
     for (char **s = v; s && *s; s++)
@@ -173,6 +191,11 @@ int main(int argc, const char **argv)
     }
     if (poptPeekArg(pc)) {
         log_error(NULL, "unexpected argument '%s' (try --help)", poptPeekArg(pc));
+        goto out;
+    }
+    const char *http_only = http_only_option();
+    if (http_only && !opt.http) {
+        log_error(NULL, "%s needs --http (try --help)", http_only);
         goto out;
     }
     status = HEAL_EXIT_INTERNAL;

@@ -189,3 +189,9 @@ PING='{"jsonrpc":"2.0","id":"p","method":"ping"}'
     run --separate-stderr heal-mcp --http 127.0.0.1:0 --rate -1
     assert_equal "$status" 2
 }
+
+@test "an option of the HTTP transport without --http is a usage error" {
+    run --separate-stderr heal-mcp --tokens "$HEAL_SCRATCH/tokens"
+    assert_equal "$status" 2
+    assert_equal "$stderr" 'heal-mcp: --tokens needs --http (try --help)'
+}
