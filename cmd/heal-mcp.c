@@ -115,10 +115,14 @@ static const char *http_only_option(void)
         const void *given;
         const char *name;
     } options[] = {
-        {opt.tokens, "--tokens"},           {opt.issuer, "--issuer"},
-        {opt.jwks, "--jwks"},               {opt.resource, "--resource"},
-        {opt.port_file, "--port-file"},     {opt.allow_hosts, "--allow-host"},
-        {opt.allow_origins, "--allow-origin"}, {opt.session_idle, "--session-idle"},
+        {opt.tokens, "--tokens"},
+        {opt.issuer, "--issuer"},
+        {opt.jwks, "--jwks"},
+        {opt.resource, "--resource"},
+        {opt.port_file, "--port-file"},
+        {opt.allow_hosts, "--allow-host"},
+        {opt.allow_origins, "--allow-origin"},
+        {opt.session_idle, "--session-idle"},
     };
     for (size_t i = 0; i < sizeof options / sizeof *options; i++)
         if (options[i].given)

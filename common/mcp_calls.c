@@ -112,8 +112,8 @@ static void call_free(struct call *c)
 static void error_text(const jv *result, char *out, size_t size)
 {
     jv content = jv_object_get(jv_copy(*result), jv_string("content"));
-    jv first = jv_get_kind(content) == JV_KIND_ARRAY ? jv_array_get(jv_copy(content), 0)
-                                                     : jv_invalid();
+    jv first =
+        jv_get_kind(content) == JV_KIND_ARRAY ? jv_array_get(jv_copy(content), 0) : jv_invalid();
     jv text = jv_get_kind(first) == JV_KIND_OBJECT
                   ? jv_object_get(jv_copy(first), jv_string("text"))
                   : jv_invalid();

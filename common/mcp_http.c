@@ -16,11 +16,11 @@
 #include <microhttpd.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <stdint.h>
 #include <sys/random.h>
 
 #define WELL_KNOWN "/.well-known/oauth-protected-resource"
@@ -54,9 +54,9 @@ struct request {
     struct request *prev, *next;
     struct jsonbuf body;
     bool too_big, processed, suspended;
-    bool sse;          /* answer as an event stream */
-    bool call_pending; /* a call will still send to us */
-    bool answered;     /* out holds the JSON answer */
+    bool sse;           /* answer as an event stream */
+    bool call_pending;  /* a call will still send to us */
+    bool answered;      /* out holds the JSON answer */
     struct jsonbuf out; /* SSE: events not yet handed to MHD; JSON: the answer */
     size_t sent;
     struct mcp_caller caller;
@@ -117,8 +117,8 @@ static const char *header(struct MHD_Connection *c, const char *name)
 
 /* --- responses ------------------------------------------------------------------------ */
 
-static enum MHD_Result queue(struct request *r, unsigned status, const char *type,
-                             const char *data, size_t len, const char *const *headers)
+static enum MHD_Result queue(struct request *r, unsigned status, const char *type, const char *data,
+                             size_t len, const char *const *headers)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY);
@@ -133,16 +133,23 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *typ
     return ret;
 }
 
-/* A JSON-RPC error without an id, as the body of a transport-level refusal. */
-static enum MHD_Result refuse(struct request *r, unsigned status, const char *message,
-                              const char *const *headers)
+/* doc (consumed) as the application/json body. */
+static enum MHD_Result queue_json(struct request *r, unsigned status, jv doc,
+                                  const char *const *headers)
 {
-    jv body = mcp_error_response(jv_null(), TRANSPORT_ERROR, message, jv_invalid());
-    jv text = jv_dump_string(body, 0);
+    jv text = jv_dump_string(doc, 0);
     enum MHD_Result ret = queue(r, status, "application/json", jv_string_value(text),
                                 (size_t)jv_string_length_bytes(jv_copy(text)), headers);
     jv_free(text);
     return ret;
+}
+
+/* A JSON-RPC error without an id, as the body of a transport-level refusal. */
+static enum MHD_Result refuse(struct request *r, unsigned status, const char *message,
+                              const char *const *headers)
+{
+    return queue_json(
+        r, status, mcp_error_response(jv_null(), TRANSPORT_ERROR, message, jv_invalid()), headers);
 }
 
 /*
@@ -389,7 +396,8 @@ static bool accepts(const char *accept, const char *type)
         size_t len = strcspn(p, ",;");
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
-        if ((len == strlen(type) && !strncasecmp(p, type, len)) || (len == 3 && !strncmp(p, "*/*", 3)) ||
+        if ((len == strlen(type) && !strncasecmp(p, type, len)) ||
+            (len == 3 && !strncmp(p, "*/*", 3)) ||
             (len == major + 2 && !strncasecmp(p, type, major + 1) && p[major + 1] == '*'))
             return true;
         p = strchr(p, ',');
@@ -422,8 +430,8 @@ static bool gate(struct request *r, enum MHD_Result *ret)
     char why[MCP_AUTH_REASON_MAX], challenge[MCP_AUTH_HEADER_MAX];
     char remote[MCP_CALLER_ADDR_MAX];
     snprintf(remote, sizeof remote, "%s", r->caller.remote);
-    enum mcp_auth_verdict v = mcp_auth_check(h->auth, header(r->conn, MHD_HTTP_HEADER_AUTHORIZATION),
-                                             remote, &r->caller, why);
+    enum mcp_auth_verdict v = mcp_auth_check(
+        h->auth, header(r->conn, MHD_HTTP_HEADER_AUTHORIZATION), remote, &r->caller, why);
     if (v != MCP_AUTH_ALLOWED) {
         mcp_auth_challenge(h->auth, v, 0, challenge);
         const char *headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge, NULL};
@@ -453,7 +461,6 @@ static bool gate(struct request *r, enum MHD_Result *ret)
 
 static enum MHD_Result serve_metadata(struct request *r, const char *method)
 {
-    enum MHD_Result ret;
     if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
         const char *headers[] = {MHD_HTTP_HEADER_ALLOW, "GET", NULL};
         return refuse(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed", headers);
@@ -461,19 +468,16 @@ static enum MHD_Result serve_metadata(struct request *r, const char *method)
     const char *host = header(r->conn, MHD_HTTP_HEADER_HOST);
     if (!host || !mcp_allow_has(&r->h->hosts, host))
         return refuse(r, MHD_HTTP_FORBIDDEN, "Forbidden: Host is not allowed", NULL);
-    jv text = jv_dump_string(mcp_auth_metadata(r->h->auth), 0);
     const char *headers[] = {MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=300", NULL};
-    ret = queue(r, MHD_HTTP_OK, "application/json", jv_string_value(text),
-                (size_t)jv_string_length_bytes(jv_copy(text)), headers);
-    jv_free(text);
-    return ret;
+    return queue_json(r, MHD_HTTP_OK, mcp_auth_metadata(r->h->auth), headers);
 }
 
 static enum MHD_Result serve_delete(struct request *r)
 {
     const char *id = header(r->conn, "Mcp-Session-Id");
     if (!id)
-        return refuse(r, MHD_HTTP_BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required", NULL);
+        return refuse(r, MHD_HTTP_BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required",
+                      NULL);
     struct session *s = session_find(r->h, id, &r->caller);
     if (!s)
         return refuse(r, MHD_HTTP_NOT_FOUND, "Session not found", NULL);
@@ -544,13 +548,12 @@ static enum MHD_Result serve_post(struct request *r)
     bool initialize = p.m.kind == MCP_MESSAGE_REQUEST && !strcmp(p.m.method, "initialize");
     struct session *s = NULL;
     if (p.m.kind == MCP_MESSAGE_INVALID) {
-        jv body = mcp_error_response(jv_copy(p.m.id), p.m.error_code, p.m.error, jv_invalid());
-        jv text = jv_dump_string(body, 0);
-        ret = queue(r, MHD_HTTP_BAD_REQUEST, "application/json", jv_string_value(text),
-                    (size_t)jv_string_length_bytes(jv_copy(text)), NULL);
-        jv_free(text);
+        ret = queue_json(
+            r, MHD_HTTP_BAD_REQUEST,
+            mcp_error_response(jv_copy(p.m.id), p.m.error_code, p.m.error, jv_invalid()), NULL);
     } else if (!id && !initialize) {
-        ret = refuse(r, MHD_HTTP_BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required", NULL);
+        ret =
+            refuse(r, MHD_HTTP_BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required", NULL);
     } else if (id && !(s = session_find(h, id, &r->caller))) {
         ret = refuse(r, MHD_HTTP_NOT_FOUND, "Session not found", NULL);
     } else if (!initialize && !version_ok(version)) {
@@ -561,8 +564,8 @@ static enum MHD_Result serve_post(struct request *r)
     } else if (scope_ok(r, &p, &ret)) {
         bool fresh = !s;
         if (fresh && !(s = session_new(h, &r->caller)))
-            ret = refuse(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                         "Service Unavailable: too many sessions", NULL);
+            ret = refuse(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Service Unavailable: too many sessions",
+                         NULL);
         if (s) {
             s->last_ms = clock_mono_ms();
             r->sse = wants_progress(&p.m);
@@ -703,12 +706,12 @@ static int start_daemon(struct http *h, const struct mcp_listen *l, unsigned *po
     if (l->ipv6)
         flags |= MHD_USE_IPv6;
     /* The logger first, or what the other options say goes to stderr its own way. */
-    h->daemon = MHD_start_daemon(
-        flags, (uint16_t)*port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        h, MHD_OPTION_SOCK_ADDR, &l->addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)MCP_HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-        MHD_OPTION_END);
+    h->daemon =
+        MHD_start_daemon(flags, (uint16_t)*port, NULL, NULL, on_request, h,
+                         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR, &l->addr,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)MCP_HTTP_CONNECTIONS_MAX,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
     if (!h->daemon)
         return heal_error_set(err, "cannot listen on %s:%u (in use, or not an address of ours)",
                               l->host, *port);

@@ -42,13 +42,13 @@ struct mcp_audit;
 struct mcp_http_config {
     const struct mcp_tools *tools;
     const char *const *child_options;
-    struct mcp_audit *audit;   /* NULL: no journal */
+    struct mcp_audit *audit;     /* NULL: no journal */
     struct mcp_auth_config auth; /* resource NULL: http://ADDR:PORT/mcp once bound */
-    const char *listen;        /* [ADDR:]PORT; ADDR defaults to 127.0.0.1, PORT 0 picks one */
+    const char *listen;          /* [ADDR:]PORT; ADDR defaults to 127.0.0.1, PORT 0 picks one */
     const char *const *allow_origins; /* NULL-terminated, on top of the loopback ones */
     const char *const *allow_hosts;
     int64_t session_idle_ms;
-    double rate, burst; /* per caller; rate <= 0: unlimited */
+    double rate, burst;    /* per caller; rate <= 0: unlimited */
     const char *port_file; /* NULL, or where to write the bound port */
 };
 

@@ -130,17 +130,16 @@ int mcp_allow_defaults(struct mcp_allow *hosts, struct mcp_allow *origins,
         return -1;
     snprintf(name, sizeof name, "%s://%s", scheme, authority);
     /* Behind a proxy the Host is the public one, as the resource URL names it. */
-    return mcp_allow_add(hosts, authority, err) != 0 || mcp_allow_add(origins, name, err) != 0
-               ? -1
-               : 0;
+    return mcp_allow_add(hosts, authority, err) != 0 || mcp_allow_add(origins, name, err) != 0 ? -1
+                                                                                               : 0;
 }
 
 void mcp_peer_name(const struct sockaddr *sa, char *out, size_t size, char *host_only,
                    size_t host_size)
 {
     char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
-    socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                     : sizeof(struct sockaddr_in);
+    socklen_t len =
+        sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (sa)
         getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV);
     bool v6 = sa && sa->sa_family == AF_INET6;

@@ -19,12 +19,13 @@
 struct mcp_listen {
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    bool loopback, ipv6, any; /* any: 0.0.0.0 or :: */
+    bool loopback, ipv6, any;     /* any: 0.0.0.0 or :: */
     char host[MCP_HTTP_NAME_MAX]; /* the address as a URL carries it: 127.0.0.1, [::1] */
 };
 
 /* Parses [ADDR:]PORT (ADDR numeric, [v6] in brackets, or localhost); the port is set apart. */
-int mcp_listen_parse(const char *spec, struct mcp_listen *l, unsigned *port, struct heal_error *err);
+int mcp_listen_parse(const char *spec, struct mcp_listen *l, unsigned *port,
+                     struct heal_error *err);
 
 /* The allow-lists a request's Host and Origin are matched against (case-insensitive). */
 struct mcp_allow {

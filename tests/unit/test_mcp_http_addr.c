@@ -10,10 +10,11 @@ static void test_listen(void)
     struct mcp_listen l;
     unsigned port = 1;
     struct heal_error err;
-    CHECK(mcp_listen_parse("8080", &l, &port, &err) == 0 && port == 8080 && l.loopback &&
-              !l.ipv6 && !strcmp(l.host, "127.0.0.1"),
+    CHECK(mcp_listen_parse("8080", &l, &port, &err) == 0 && port == 8080 && l.loopback && !l.ipv6 &&
+              !strcmp(l.host, "127.0.0.1"),
           "a bare port listens on 127.0.0.1");
-    CHECK(mcp_listen_parse("0", &l, &port, &err) == 0 && port == 0, "port 0 lets the system choose");
+    CHECK(mcp_listen_parse("0", &l, &port, &err) == 0 && port == 0,
+          "port 0 lets the system choose");
     CHECK(mcp_listen_parse("127.0.0.5:9", &l, &port, &err) == 0 && l.loopback,
           "all of 127/8 is loopback");
     CHECK(mcp_listen_parse("localhost:9", &l, &port, &err) == 0 && !strcmp(l.host, "127.0.0.1"),
