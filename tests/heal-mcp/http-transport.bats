@@ -195,3 +195,18 @@ PING='{"jsonrpc":"2.0","id":"p","method":"ping"}'
     assert_equal "$status" 2
     assert_equal "$stderr" 'heal-mcp: --tokens needs --http (try --help)'
 }
+
+@test "a call whose client hangs up runs to its end, is audited, and the server goes on" {
+    http_start --allow-exec
+    http_session
+    run curl -sS --max-time 0.5 -X POST -H 'Accept: application/json, text/event-stream' \
+        -H 'Content-Type: application/json' -H "Mcp-Session-Id: $MCP_SESSION" \
+        --data-binary "$(mcp_call slow perform_health_check '{"check":{"kind":"exec","target":"sleep 1.5"}}' '{"progressToken":1}')" \
+        "$MCP_URL"
+    assert_equal "$status" 28 # curl's timeout: we hung up first
+    wait_for -t 20 grep -q perform_health_check "$HEAL_STATE_DIR/mcp/audit.ndjson"
+    run jq -r '"\(.tool) \(.result)"' "$HEAL_STATE_DIR/mcp/audit.ndjson"
+    assert_output 'perform_health_check ok'
+    http_post "$PING" -H "Mcp-Session-Id: $MCP_SESSION"
+    assert_equal "$http_status" 200
+}
