@@ -37,7 +37,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHEAL_VERSION='"$(VERSION)"' -Icommon $(WARN) \
              $(SANFLAGS) $(CFLAGS) -MMD -MP
-LIBS = -ljq -lcurl -lcrypto -lpcre2-8 -lpopt -lhs -lstdc++ -lm
+LIBS = -ljq -lcurl -lcrypto -lmicrohttpd -lpcre2-8 -lpopt -lhs -lstdc++ -lm
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
@@ -96,6 +96,7 @@ unit: $(UNIT_BIN)
 # Debian packages the build and the tests need; installed only when missing,
 # with `apt-get update` run only if something must be installed.
 DEPS = gcc make pkg-config libjq-dev libcurl4-openssl-dev libssl-dev libpopt-dev libpcre2-dev \
+       libmicrohttpd-dev \
        jq bats bats-assert bats-support bats-file mandoc clang libclang-rt-14-dev libvectorscan-dev \
        python3 python3-jsonschema nginx-light monitoring-plugins-basic \
        monitoring-plugins-standard procps bc time monit python3-pytest nodejs valgrind
@@ -160,7 +161,7 @@ demo: deps
 	@sh tests/lib/demo $(B)
 
 bench: deps
-	$(MAKE) all bench-bin
+	$(MAKE) all bench-bin mcp-client
 	@failed=; for b in tests/bench/*.sh; do echo "== $$b"; \
 	    B=$(B) bash $$b || failed="$$failed $$(basename $$b)"; done; \
 	if [ -n "$$failed" ]; then echo "bench: missed a target:$$failed"; exit 1; fi

@@ -32,12 +32,12 @@
 #define JWT_FETCH_TIMEOUT_MS 5000
 
 struct jwt_verifier_config {
-    const char *issuer;              /* iss must equal it exactly */
-    const char *audience;            /* aud (string or array) must contain it */
-    const char *jwks;                /* file path or http(s) URL; NULL: discover from issuer */
-    const char *const *algorithms;   /* NULL-terminated; NULL: RS256, ES256, EdDSA */
-    int64_t leeway_s;                /* allowed clock skew on exp, nbf, iat */
-    bool require_at_jwt;             /* header typ must be at+jwt or application/at+jwt */
+    const char *issuer;            /* iss must equal it exactly */
+    const char *audience;          /* aud (string or array) must contain it */
+    const char *jwks;              /* file path or http(s) URL; NULL: discover from issuer */
+    const char *const *algorithms; /* NULL-terminated; NULL: RS256, ES256, EdDSA */
+    int64_t leeway_s;              /* allowed clock skew on exp, nbf, iat */
+    bool require_at_jwt;           /* header typ must be at+jwt or application/at+jwt */
 };
 
 struct jwt_verifier;

@@ -1,5 +1,6 @@
 /* llm_config.c — the model endpoint from heal.json's `llm` object and HEAL_LLM_* (see llm_config.h). */
 #include "llm_config.h"
+#include "secretfile.h"
 #include "duration.h"
 #include "size.h"
 
@@ -62,35 +63,14 @@ static int set_key(struct llm_config *c, const char *key, size_t len, const char
     return 0;
 }
 
-/* Like ssh with a private key: ours (or root's), and nobody else may read it. */
 static int read_key_file(struct llm_config *c, const char *path, struct heal_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return heal_error_errno(err, "API key file %s", path);
-    struct stat st;
     char buf[LLM_KEY_MAX + 1];
-    ssize_t n = -1;
-    int rc = -1;
-    if (fstat(fd, &st) != 0) {
-        heal_error_errno(err, "API key file %s", path);
-    } else if (!S_ISREG(st.st_mode)) {
-        heal_error_set(err, "API key file %s: not a regular file", path);
-    } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
-        heal_error_set(err, "API key file %s: refused: owned by uid %u, not by root or uid %u",
-                       path, (unsigned)st.st_uid, (unsigned)geteuid());
-    } else if (st.st_mode & 077) {
-        heal_error_set(err, "API key file %s: refused: mode %03o lets group or others at it",
-                       path, (unsigned)(st.st_mode & 0777));
-    } else if ((n = read(fd, buf, sizeof buf)) < 0) {
-        heal_error_errno(err, "API key file %s", path);
-    } else if ((size_t)n > LLM_KEY_MAX) {
-        heal_error_set(err, "API key file %s: longer than %d bytes", path, LLM_KEY_MAX);
-    } else {
-        rc = set_key(c, buf, (size_t)n, path, err);
-    }
+    size_t n;
+    int rc = secretfile_read(path, "API key file", buf, sizeof buf, &n, err);
+    if (rc == 0)
+        rc = set_key(c, buf, n, path, err);
     explicit_bzero(buf, sizeof buf);
-    close(fd);
     return rc;
 }
 

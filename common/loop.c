@@ -442,6 +442,11 @@ static void dispatch(struct loop *l)
         if (status && !strcmp(status, "ok")) {
             log_info(p->target, "OK again before it could be healed; its proposal is not sent");
             pass_line(l, p->line, p->len);
+        } else if (l->draining) {
+            /* Every worker was told to stop; one started now would not be, and would
+             * hold the drain for its whole verification.  The next run sees it again. */
+            log_info(p->target, "draining: its proposal is not sent");
+            pass_line(l, p->line, p->len);
         } else {
             if (target_busy(l, p->target)) {
                 i++;

@@ -1,9 +1,10 @@
 /* loop_status.c — the `heal-loop status` report from history and journal (see loop_status.h). */
+#include "loop_status.h"
 #include "check.h"
 #include "check_report.h"
 #include "clock.h"
 #include "journal.h"
-#include "loop_status.h"
+#include "mcp_audit.h"
 #include "record.h"
 #include "state.h"
 
@@ -204,8 +205,7 @@ static int load_journal(struct collection *c, const char *state_dir, struct heal
         if (record_is_type(&line, "intent") && id &&
             ms >= c->now_ms - LOOP_WINDOW_7D_MS - LOOP_INTENT_SLACK_MS) {
             intents = jv_object_set(intents, jv_string(id), jv_number((double)ms));
-        } else if (record_is_type(&line, "outcome") &&
-                   note_outcome(c, &line, ms, &intents) != 0) {
+        } else if (record_is_type(&line, "outcome") && note_outcome(c, &line, ms, &intents) != 0) {
             jv_free(line);
             rc = heal_error_set(err, "out of memory reading the journal");
             break;
@@ -364,7 +364,8 @@ static void group_add(struct group *g, const struct target *t)
         g->m.known_ms[i] += t->m.known_ms[i];
     }
     enum nagios_status s = (enum nagios_status)(t->status < 0 ? NAGIOS_UNKNOWN : t->status);
-    g->status = g->targets == 1 ? (int)s : (int)check_status_worse((enum nagios_status)g->status, s);
+    g->status =
+        g->targets == 1 ? (int)s : (int)check_status_worse((enum nagios_status)g->status, s);
 }
 
 static jv group_json(const struct group *g)
@@ -377,8 +378,7 @@ static jv group_json(const struct group *g)
     return o;
 }
 
-static int rollup(const struct collection *c, const char *label, jv *groups,
-                  struct heal_error *err)
+static int rollup(const struct collection *c, const char *label, jv *groups, struct heal_error *err)
 {
     struct group *g = NULL;
     size_t n = 0, cap = 0;
@@ -391,9 +391,8 @@ static int rollup(const struct collection *c, const char *label, jv *groups,
             v = jv_null();
         }
         /* Strings keyed with a prefix, null without: the two can never meet. */
-        jv key = jv_get_kind(v) == JV_KIND_STRING
-                     ? jv_string_fmt("=%s", jv_string_value(v))
-                     : jv_string("");
+        jv key = jv_get_kind(v) == JV_KIND_STRING ? jv_string_fmt("=%s", jv_string_value(v))
+                                                  : jv_string("");
         jv at = jv_object_get(jv_copy(index), jv_copy(key));
         size_t k;
         if (jv_get_kind(at) == JV_KIND_NUMBER) {
@@ -457,6 +456,14 @@ int loop_status_collect(const char *state_dir, const char *by_label, int64_t now
             targets = jv_array_append(targets, target_json(&c.t[i]));
         r = jv_object_set(r, jv_string("targets"), targets);
     }
+    jv calls;
+    if (mcp_audit_recent_changes(state_dir, LOOP_STATUS_TOOL_CALLS, &calls, err) != 0) {
+        jv_free(calls);
+        jv_free(r);
+        collection_free(&c);
+        return -1;
+    }
+    r = jv_object_set(r, jv_string("tool_calls"), calls);
     jv bad = jv_object();
     bad = jv_object_set(bad, jv_string("history"), jv_number((double)c.history_bad));
     bad = jv_object_set(bad, jv_string("journal"), jv_number((double)c.journal_bad));

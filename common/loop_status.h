@@ -56,7 +56,9 @@
  * warning > unknown > ok), availability over the summed known time of its
  * targets, summed incidents and healed, and the mean of all their times to
  * heal.  Either report also holds "unreadable":{"history":N,"journal":N},
- * the lines skipped as unreadable, which are never fatal.
+ * the lines skipped as unreadable, which are never fatal, and
+ * "tool_calls": the last LOOP_STATUS_TOOL_CALLS calls made through
+ * heal-mcp that changed something, newest first (mcp_audit.h).
  *
  * jv ownership follows jq: note_check borrows the record; *report is the
  * caller's; print_text borrows it.  Functions return 0 (or as documented)
@@ -78,6 +80,8 @@
 #define LOOP_HISTORY_MAX_BYTES (4L * 1024 * 1024)
 #define LOOP_WINDOW_24H_MS (24LL * 3600 * 1000)
 #define LOOP_WINDOW_7D_MS (7LL * 24 * 3600 * 1000)
+/* Changing calls through heal-mcp that the report shows. */
+#define LOOP_STATUS_TOOL_CALLS 10
 
 struct loop_history;
 
@@ -99,8 +103,7 @@ void loop_history_close(struct loop_history *h);
  * now_ms, keeping at most keep_bytes beyond each target's last line.  The
  * caller holds the history lock (loop_history_note_check does this).
  */
-int loop_history_compact(const char *path, int64_t now_ms, long keep_bytes,
-                         struct heal_error *err);
+int loop_history_compact(const char *path, int64_t now_ms, long keep_bytes, struct heal_error *err);
 
 /* One history line, as read back. */
 struct loop_history_entry {

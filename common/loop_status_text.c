@@ -54,9 +54,8 @@ static void count(const jv *o, const char *key, char *out, size_t size)
 static void mtth(const jv *o, char *out, size_t size)
 {
     jv v = jv_object_get(jv_copy(*o), jv_string("mtth_seconds"));
-    if (jv_get_kind(v) != JV_KIND_NUMBER || duration_format((int64_t)llround(jv_number_value(v)) *
-                                                                1000,
-                                                            out, size) != 0)
+    if (jv_get_kind(v) != JV_KIND_NUMBER ||
+        duration_format((int64_t)llround(jv_number_value(v)) * 1000, out, size) != 0)
         snprintf(out, size, "-");
     jv_free(v);
 }
@@ -114,11 +113,41 @@ static void print_rows(FILE *f, const struct row *rows, size_t n, int columns, b
             /* The status column is the second; the header row stays plain. */
             bool paint = color && k == 1 && i > 0;
             int pad = k + 1 < columns ? (int)(w[k] - width(cell)) : 0;
-            fprintf(f, "%s%s%s%*s%s", k ? "  " : "", paint ? status_color(cell) : "", cell, pad,
-                    "", paint ? "\033[0m" : "");
+            fprintf(f, "%s%s%s%*s%s", k ? "  " : "", paint ? status_color(cell) : "", cell, pad, "",
+                    paint ? "\033[0m" : "");
         }
         fputc('\n', f);
     }
+}
+
+/* Who changed what through heal-mcp: one line per call, newest first. */
+static void print_tool_calls(FILE *f, const jv *report)
+{
+    jv calls = jv_object_get(jv_copy(*report), jv_string("tool_calls"));
+    int n = jv_get_kind(calls) == JV_KIND_ARRAY ? jv_array_length(jv_copy(calls)) : 0;
+    if (n > 0)
+        fprintf(f, "\nlast changes through heal-mcp:\n");
+    for (int i = 0; i < n; i++) {
+        jv c = jv_array_get(jv_copy(calls), i);
+        const char *ts = record_string_borrow(&c, "ts"), *tool = record_string_borrow(&c, "tool"),
+                   *sub = record_string_borrow(&c, "sub"),
+                   *remote = record_string_borrow(&c, "remote");
+        char who[TABLE_CELL_MAX], from[TABLE_CELL_MAX], what[TABLE_CELL_MAX];
+        excerpt_visible(sub ? sub : "anonymous", who, sizeof who);
+        excerpt_visible(remote ? remote : "-", from, sizeof from);
+        excerpt_visible(tool ? tool : "-", what, sizeof what);
+        jv changed = record_array_get(&c, "changed");
+        jv first = jv_array_get(jv_copy(changed), 0);
+        int more = jv_array_length(changed) - 1;
+        fprintf(f, "  %s  %s by %s from %s: outcome %s", ts ? ts : "-", what, who, from,
+                jv_get_kind(first) == JV_KIND_STRING ? jv_string_value(first) : "?");
+        if (more > 0)
+            fprintf(f, " and %d more", more);
+        fputc('\n', f);
+        jv_free(first);
+        jv_free(c);
+    }
+    jv_free(calls);
 }
 
 void loop_status_print_text(FILE *f, const jv *report, bool color)
@@ -132,8 +161,8 @@ void loop_status_print_text(FILE *f, const jv *report, bool color)
         fprintf(f, "heal-loop status: out of memory for the table\n");
         return;
     }
-    static const char *const head[] = {"TARGET",   "STATUS",    "AVAIL-24H", "AVAIL-7D",
-                                       "INCIDENTS", "HEALED",   "MTTH",      "LAST-OUTCOME"};
+    static const char *const head[] = {"TARGET",    "STATUS", "AVAIL-24H", "AVAIL-7D",
+                                       "INCIDENTS", "HEALED", "MTTH",      "LAST-OUTCOME"};
     for (int k = 0; k < TABLE_COLUMNS; k++)
         snprintf(rows[0].cell[k], TABLE_CELL_MAX, "%s", head[k]);
     if (by) {
@@ -160,4 +189,5 @@ void loop_status_print_text(FILE *f, const jv *report, bool color)
         print_rows(f, rows, (size_t)n + 1, TABLE_COLUMNS, color);
     free(rows);
     jv_free(items);
+    print_tool_calls(f, report);
 }

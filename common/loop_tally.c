@@ -1,6 +1,7 @@
 #include "loop_tally.h"
 #include "atomicfile.h"
 #include "clock.h"
+#include "prom.h"
 #include "record.h"
 
 #include <math.h>
@@ -241,72 +242,7 @@ jv loop_tally_status(const struct loop_tally *t, jv extra)
     return doc;
 }
 
-/* --- Prometheus text format --- */
-
-struct prom {
-    char *buf;
-    size_t len, cap;
-    bool failed;
-};
-
-static void prom_put(struct prom *p, const char *s, size_t n)
-{
-    if (p->failed)
-        return;
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8192;
-        while (cap < p->len + n + 1)
-            cap *= 2;
-        char *b = realloc(p->buf, cap);
-        if (!b) {
-            p->failed = true;
-            return;
-        }
-        p->buf = b;
-        p->cap = cap;
-    }
-    memcpy(p->buf + p->len, s, n);
-    p->len += n;
-}
-
-static void prom_str(struct prom *p, const char *s)
-{
-    prom_put(p, s, strlen(s));
-}
-
-/* A label value: backslash, double quote and newline escaped. */
-static void prom_label(struct prom *p, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '\\')
-            prom_str(p, "\\\\");
-        else if (*s == '"')
-            prom_str(p, "\\\"");
-        else if (*s == '\n')
-            prom_str(p, "\\n");
-        else
-            prom_put(p, s, 1);
-    }
-}
-
-static void prom_family(struct prom *p, const char *name, const char *type, const char *help)
-{
-    char line[512];
-    snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-    prom_str(p, line);
-}
-
-static void prom_value(struct prom *p, double v)
-{
-    char num[64];
-    if (isnan(v))
-        snprintf(num, sizeof num, " NaN\n");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(num, sizeof num, " %.0f\n", v);
-    else
-        snprintf(num, sizeof num, " %.6g\n", v);
-    prom_str(p, num);
-}
+/* --- Prometheus text format (prom.h) --- */
 
 static double entry_number(const jv *entry, const char *key, double dflt)
 {
@@ -443,12 +379,5 @@ int loop_tally_write_metrics(const struct loop_tally *t, const char *path, const
     prom_str(&p, "heal_build_info{version=\"" HEAL_VERSION "\",mode=\"");
     prom_label(&p, mode);
     prom_str(&p, "\"} 1\n");
-    if (p.failed) {
-        free(p.buf);
-        return heal_error_set(err, "%s: out of memory", path);
-    }
-    /* The textfile collector reads it at scrape time: old or new, never half. */
-    int rc = atomicfile_write_cache(path, p.buf, p.len, 0644, err);
-    free(p.buf);
-    return rc;
+    return prom_write(&p, path, err);
 }

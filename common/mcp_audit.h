@@ -33,16 +33,16 @@ enum mcp_audit_result { MCP_AUDIT_OK, MCP_AUDIT_ERROR, MCP_AUDIT_DENIED };
 
 struct mcp_audit_call {
     const struct mcp_caller *caller;
-    const char *tool;       /* the tool's name; NULL when not a tools/call */
-    const char *method;     /* the JSON-RPC method ("tools/call"), or NULL when unreadable */
-    const jv *args;         /* borrowed; the arguments, digested; NULL or invalid: none */
+    const char *tool;   /* the tool's name; NULL when not a tools/call */
+    const char *method; /* the JSON-RPC method ("tools/call"), or NULL when unreadable */
+    const jv *args;     /* borrowed; the arguments, digested; NULL or invalid: none */
     enum mcp_audit_result result;
-    const char *reason;     /* why denied or what the error was; NULL when ok */
-    int http_status;        /* the HTTP status answered; 0 over stdio */
-    const jv *changed;      /* borrowed array of outcome record ids; NULL: none */
+    const char *reason; /* why denied or what the error was; NULL when ok */
+    int http_status;    /* the HTTP status answered; 0 over stdio */
+    const jv *changed;  /* borrowed array of outcome record ids; NULL: none */
     int64_t duration_ms;
-    const char *session;    /* Mcp-Session-Id, or NULL */
-    const char *trace;      /* the call's trace id, or NULL */
+    const char *session; /* Mcp-Session-Id, or NULL */
+    const char *trace;   /* the call's trace id, or NULL */
 };
 
 struct mcp_audit;
@@ -54,13 +54,24 @@ void mcp_audit_close(struct mcp_audit *a);
 
 /*
  * Appends the call's line and counts it for the metrics (rewritten
- * atomically, at most once a second and at close).  -1 with err when the
+ * atomically after every call).  -1 with err when the
  * line could not be written whole; the call itself has happened either way.
  */
-int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call,
-                    struct heal_error *err);
+int mcp_audit_write(struct mcp_audit *a, const struct mcp_audit_call *call, struct heal_error *err);
 
 /* The outcome ids in a program's NDJSON output (records of type outcome), as a jv array. */
 jv mcp_audit_outcome_ids(const char *ndjson, size_t len);
+
+/* How much of the journal's end mcp_audit_recent_changes() reads. */
+#define MCP_AUDIT_TAIL_BYTES (1024 * 1024)
+
+/*
+ * The latest calls that changed something (a non-empty `changed`), newest
+ * first, at most max, from the last MCP_AUDIT_TAIL_BYTES of the journal:
+ * an array of {ts, tool, sub, remote, changed, trace} (caller's).  A
+ * missing journal is an empty array; unreadable lines are skipped.  For
+ * `heal-loop status`, which shows who changed what over MCP.
+ */
+int mcp_audit_recent_changes(const char *state_dir, int max, jv *out, struct heal_error *err);
 
 #endif

@@ -37,22 +37,22 @@
 #define MCP_AUTH_REASON_MAX 160
 
 struct mcp_auth_config {
-    const char *resource;      /* this server's resource URL (the token audience); required
-                                  with issuer; default http://ADDR:PORT/mcp */
-    const char *issuer;        /* NULL: no JWT tokens */
-    const char *jwks;          /* a file path or an https?:// URL; NULL: discovered from the
-                                  issuer's metadata (jwks_uri) */
+    const char *resource;          /* this server's resource URL (the token audience); required
+                                      with issuer; default http://ADDR:PORT/mcp */
+    const char *issuer;            /* NULL: no JWT tokens */
+    const char *jwks;              /* a file path or an https?:// URL; NULL: discovered from the
+                                      issuer's metadata (jwks_uri) */
     const char *const *algorithms; /* NULL-terminated allow-list; NULL: RS256, ES256, EdDSA */
-    int64_t leeway_s;          /* clock skew allowed on exp/nbf/iat; default 60 */
-    bool require_at_jwt;       /* typ must be at+jwt (RFC 9068); off: any typ but none */
-    const char *tokens_file;   /* NULL: no static tokens */
+    int64_t leeway_s;              /* clock skew allowed on exp/nbf/iat; default 60 */
+    bool require_at_jwt;           /* typ must be at+jwt (RFC 9068); off: any typ but none */
+    const char *tokens_file;       /* NULL: no static tokens */
 };
 
 enum mcp_auth_verdict {
-    MCP_AUTH_ALLOWED,       /* caller filled */
-    MCP_AUTH_MISSING,       /* no credentials: 401, no error code (RFC 6750 §3.1) */
-    MCP_AUTH_INVALID,       /* bad, expired, foreign token: 401 error="invalid_token" */
-    MCP_AUTH_MALFORMED,     /* not "Bearer TOKEN": 400 error="invalid_request" */
+    MCP_AUTH_ALLOWED,   /* caller filled */
+    MCP_AUTH_MISSING,   /* no credentials: 401, no error code (RFC 6750 §3.1) */
+    MCP_AUTH_INVALID,   /* bad, expired, foreign token: 401 error="invalid_token" */
+    MCP_AUTH_MALFORMED, /* not "Bearer TOKEN": 400 error="invalid_request" */
 };
 
 struct mcp_auth;

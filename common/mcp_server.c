@@ -46,6 +46,14 @@ void mcp_server_free(struct mcp_server *s)
     free(s);
 }
 
+bool mcp_server_speaks(const char *version)
+{
+    for (const char *const *v = protocol_versions; *v; v++)
+        if (!strcmp(*v, version))
+            return true;
+    return false;
+}
+
 const char *mcp_server_version(const struct mcp_server *s)
 {
     return s->version;

@@ -50,6 +50,9 @@ void mcp_server_line(struct mcp_server *s, const char *line, size_t len);
 /* A line over MCP_LINE_MAX was skipped: refused with an error, id unknown. */
 void mcp_server_line_too_long(struct mcp_server *s, size_t len);
 
+/* True when version is a protocol revision heal-mcp speaks. */
+bool mcp_server_speaks(const char *version);
+
 /* The negotiated protocol version, or NULL before initialize. */
 const char *mcp_server_version(const struct mcp_server *s);
 

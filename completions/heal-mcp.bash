@@ -16,11 +16,20 @@ _heal_mcp()
             _filedir -d
             return
             ;;
+        --tokens | --jwks | --metrics | --port-file)
+            _filedir
+            return
+            ;;
+        --http | --resource | --issuer | --allow-origin | --allow-host | --session-idle | \
+            --rate | --burst)
+            return
+            ;;
     esac
     $split && return
 
-    COMPREPLY=($(compgen -W '--read-only --allow-exec --list-tools
-        --verbose --quiet --config-dir= --state-dir= --format= --log-json --version
+    COMPREPLY=($(compgen -W '--read-only --allow-exec --list-tools --http= --resource=
+        --issuer= --jwks= --tokens= --allow-origin= --allow-host= --session-idle= --rate=
+        --burst= --port-file= --metrics= --verbose --quiet --config-dir= --state-dir= --format= --log-json --version
         --help --usage -v -q' -- "$cur"))
     [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 } &&

@@ -247,3 +247,25 @@ pids_of() { # PATTERN: pids of heal stages under this test's state dir
     refute_output --partial 'Broken pipe'
     wait_for bash -c "! pgrep -f -- 'heal-[a-z]* --.*--state-dir $HEAL_STATE_DIR' >/dev/null"
 }
+
+@test "a proposal that arrives during a drain starts no heal-apply: the stop is not held up" {
+    mkdir -p "$HEAL_CONFIG_DIR/checks.d"
+    # The check is still running when SIGTERM comes: its record, the last, is diagnosed and
+    # proposed during the drain.  A worker started for it then was never told to stop, and
+    # held the drain for its whole verification (30 s, until the drain deadline).
+    jq -cn --arg marker "$HEAL_SCRATCH/checking" \
+        '{name: "web", kind: "exec", max_attempts: 1, interval: "1h", timeout: "20s",
+          command: ["sh", "-c", "touch \"$1\"; sleep 2; echo \"connect to address 127.0.0.1 and port 9: Connection refused\"; exit 2", "sh", $marker]}' \
+        >"$HEAL_CONFIG_DIR/checks.d/web.json"
+    start_bg loop heal-loop --format=json --apply --verbose
+    wait_for test -e "$HEAL_SCRATCH/checking"
+    stop_bg loop
+    assert_equal "$bg_status" 0
+    has_record '.type == "proposal"' || fail "the check's record was not carried through: $(loop_records)"
+    has_record '.type == "outcome"' && fail "a heal-apply worker ran during the drain: $(loop_records)"
+    grep -q '^heal-apply:' "$HEAL_SCRATCH/bg/loop.err" &&
+        fail "a heal-apply worker was started during the drain: $(cat "$HEAL_SCRATCH/bg/loop.err")"
+    grep -q 'draining: its proposal is not sent' "$HEAL_SCRATCH/bg/loop.err" ||
+        fail "no word of the proposal left unsent: $(cat "$HEAL_SCRATCH/bg/loop.err")"
+    [ -z "$(pids_of heal-)" ] || fail "stages left behind"
+}

@@ -47,7 +47,7 @@ ms() {
 @test "with no history the report lists no targets and exits 0" {
     run --separate-stderr heal-loop status
     assert_success
-    assert_output '{"targets":[],"unreadable":{"history":0,"journal":0},"loops":[]}'
+    assert_output '{"targets":[],"tool_calls":[],"unreadable":{"history":0,"journal":0},"loops":[]}'
     run heal-loop status --format=text
     assert_success
     assert_output 'no targets recorded yet'
@@ -198,4 +198,32 @@ ms() {
     assert_equal "$status" 2
     run --separate-stderr heal-loop status --no-such-option
     assert_equal "$status" 2
+}
+
+# audit TOOL SUB CHANGED_JSON: one audit line as heal-mcp writes it (mcp_audit.c).
+audit() {
+    mkdir -p "$HEAL_STATE_DIR/mcp"
+    jq -cn --arg tool "$1" --arg sub "$2" --argjson changed "$3" \
+        '{type: "event", v: 1, id: "01JDXXXXXXXXXXXXXXXXXXXXXX", ts: "2026-11-29T11:00:00.000Z",
+          host: "h", event: "tool_call", tool: $tool, method: "tools/call",
+          caller: {sub: $sub, client_id: null, remote: "127.0.0.1:4000", authenticated: true},
+          args_sha256: null, result: "ok", reason: null, changed: $changed, duration_ms: 12,
+          session: null, trace: "T"}' >>"$HEAL_STATE_DIR/mcp/audit.ndjson"
+}
+
+@test "status shows the last calls through heal-mcp that changed something, newest first" {
+    change 3600 web ok
+    audit apply_fix alice '["01JDAAAAAAAAAAAAAAAAAAAAAA"]'
+    audit get_healing_status bob '[]'
+    echo 'torn {"event":"tool_call"' >>"$HEAL_STATE_DIR/mcp/audit.ndjson"
+    audit trigger_healing_session carol '["01JDBBBBBBBBBBBBBBBBBBBBBB","01JDCCCCCCCCCCCCCCCCCCCCCC"]'
+    HEAL_NOW=$NOW run --separate-stderr heal-loop status
+    assert_success
+    run jq -c '[.tool_calls[] | [.tool, .sub, (.changed | length)]]' <<<"$output"
+    assert_output '[["trigger_healing_session","carol",2],["apply_fix","alice",1]]'
+    HEAL_NOW=$NOW run --separate-stderr heal-loop status --format=text
+    assert_success
+    assert_line --partial 'last changes through heal-mcp:'
+    assert_line --partial 'trigger_healing_session by carol from 127.0.0.1:4000: outcome 01JDBBBBBBBBBBBBBBBBBBBBBB and 1 more'
+    refute_output --partial 'bob'
 }
