@@ -1,5 +1,8 @@
 /* mcp_auth.c — who may call heal-mcp over HTTP, and what they may do (see mcp_auth.h). */
 #include "mcp_auth.h"
+#include "clock.h"
+#include "jwt_verify.h"
+#include "log.h"
 #include "secretfile.h"
 
 #include <ctype.h>
@@ -24,6 +27,7 @@ struct static_token {
 
 struct mcp_auth {
     char *resource, *metadata_url, *issuer;
+    struct jwt_verifier *jwt;
     struct static_token *tokens;
     size_t n_tokens;
 };
@@ -157,10 +161,6 @@ struct mcp_auth *mcp_auth_new(const struct mcp_auth_config *cfg, struct heal_err
         heal_error_set(err, "the resource URL must start with http:// or https://");
         return NULL;
     }
-    if (cfg->issuer) {
-        heal_error_set(err, "--issuer: JWT access tokens are not in this build yet");
-        return NULL;
-    }
     struct mcp_auth *a = calloc(1, sizeof *a);
     if (!a || !(a->resource = strdup(cfg->resource)) ||
         !(a->metadata_url = metadata_url_for(cfg->resource)) ||
@@ -172,6 +172,21 @@ struct mcp_auth *mcp_auth_new(const struct mcp_auth_config *cfg, struct heal_err
     if (cfg->tokens_file && load_tokens(a, cfg->tokens_file, err) != 0) {
         mcp_auth_free(a);
         return NULL;
+    }
+    if (cfg->issuer) {
+        /* The audience is this server: a token issued for another resource is refused. */
+        struct jwt_verifier_config jc = {.issuer = cfg->issuer,
+                                         .audience = cfg->resource,
+                                         .jwks = cfg->jwks,
+                                         .algorithms = cfg->algorithms,
+                                         .leeway_s = cfg->leeway_s > 0 ? cfg->leeway_s : 60,
+                                         .require_at_jwt = cfg->require_at_jwt};
+        if (!(a->issuer = strdup(cfg->issuer)) || !(a->jwt = jwt_verifier_new(&jc, err))) {
+            if (!a->issuer)
+                heal_error_set(err, "out of memory");
+            mcp_auth_free(a);
+            return NULL;
+        }
     }
     return a;
 }
@@ -186,6 +201,7 @@ void mcp_auth_free(struct mcp_auth *a)
     free(a->resource);
     free(a->metadata_url);
     free(a->issuer);
+    jwt_verifier_free(a->jwt);
     free(a);
 }
 
@@ -231,6 +247,90 @@ static const struct static_token *static_token_find(const struct mcp_auth *a, co
     return found;
 }
 
+/* Three base64url parts: header.payload.signature (the signature may be empty). */
+static bool looks_like_jwt(const char *token)
+{
+    const char *dot = strchr(token, '.');
+    return dot && strchr(dot + 1, '.') && !strchr(strchr(dot + 1, '.') + 1, '.');
+}
+
+/* A claim's string value copied into out, or "" when absent or not a string. */
+static void claim(const jv *claims, const char *key, char *out, size_t size)
+{
+    jv v = jv_object_get(jv_copy(*claims), jv_string(key));
+    snprintf(out, size, "%s", jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "");
+    jv_free(v);
+}
+
+/* RFC 9068 §2.2.3: scopes are the space-separated `scope` claim; unknown ones are ignored. */
+static unsigned claimed_scopes(const jv *claims)
+{
+    jv v = jv_object_get(jv_copy(*claims), jv_string("scope"));
+    unsigned bits = 0;
+    if (jv_get_kind(v) == JV_KIND_STRING) {
+        const char *s = jv_string_value(v);
+        while (*s) {
+            size_t n = strcspn(s, " ");
+            bits |= scope_bit(s, n);
+            s += n + strspn(s + n, " ");
+        }
+    }
+    jv_free(v);
+    return bits;
+}
+
+/*
+ * The refusal as one of a few fixed words: it becomes an audit field and a metrics label,
+ * and two of jwt_verify's reasons carry what the caller or the network chose (the alg
+ * name, a fetch error); those details go to the log instead.
+ */
+static const char *jwt_reason_word(const char *why)
+{
+    static const char *const fixed[] = {"malformed",
+                                        "algorithm none refused",
+                                        "crit header refused",
+                                        "wrong type",
+                                        "unknown kid",
+                                        "unusable key",
+                                        "bad signature",
+                                        "wrong issuer",
+                                        "wrong audience",
+                                        "expired",
+                                        "not yet valid",
+                                        "issued in the future",
+                                        "no expiry"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (!strcmp(why, fixed[i]))
+            return fixed[i];
+    if (!strncmp(why, "algorithm ", 10))
+        return "algorithm not allowed";
+    if (!strncmp(why, "keys unavailable", 16))
+        return "keys unavailable";
+    return "invalid token";
+}
+
+static enum mcp_auth_verdict check_jwt(struct mcp_auth *a, const char *token, const char *remote,
+                                       struct mcp_caller *caller, char reason[MCP_AUTH_REASON_MAX])
+{
+    jv claims;
+    struct heal_error why;
+    if (jwt_verify(a->jwt, token, clock_now_ms() / 1000, &claims, &why) != 0) {
+        jv_free(claims);
+        snprintf(reason, MCP_AUTH_REASON_MAX, "%s", jwt_reason_word(why.msg));
+        if (strcmp(reason, why.msg))
+            log_info("auth", "token from %s refused: %s", remote ? remote : "?", why.msg);
+        return MCP_AUTH_INVALID;
+    }
+    char sub[MCP_CALLER_FIELD_MAX], client[MCP_CALLER_FIELD_MAX];
+    claim(&claims, "sub", sub, sizeof sub);
+    claim(&claims, "client_id", client, sizeof client);
+    if (!client[0]) /* OpenID Connect's authorised party, where client_id is not issued */
+        claim(&claims, "azp", client, sizeof client);
+    caller_set(caller, sub, client, remote, claimed_scopes(&claims), true);
+    jv_free(claims);
+    return MCP_AUTH_ALLOWED;
+}
+
 enum mcp_auth_verdict mcp_auth_check(struct mcp_auth *a, const char *authorization,
                                      const char *remote, struct mcp_caller *caller,
                                      char reason[MCP_AUTH_REASON_MAX])
@@ -257,6 +357,8 @@ enum mcp_auth_verdict mcp_auth_check(struct mcp_auth *a, const char *authorizati
         snprintf(reason, MCP_AUTH_REASON_MAX, "malformed token");
         return MCP_AUTH_MALFORMED;
     }
+    if (a->jwt && looks_like_jwt(token))
+        return check_jwt(a, token, remote, caller, reason);
     const struct static_token *t = a->n_tokens ? static_token_find(a, token, len) : NULL;
     if (t) {
         caller_set(caller, t->name, "", remote, t->scopes, true);
