@@ -95,14 +95,7 @@ jwks_fetches() {
 }
 
 @test "a token without heal:apply calling apply_fix gets 403 insufficient_scope and nothing runs" {
-    CANARY=$HEAL_SCRATCH/CANARY
-    printf '#!/bin/sh\ntouch %s\n' "$CANARY" >"$HEAL_SCRATCH/canary.sh"
-    chmod 0755 "$HEAL_SCRATCH/canary.sh"
-    mkdir -p "$HEAL_CONFIG_DIR/playbook.d"
-    jq -cn --arg c "$HEAL_SCRATCH/canary.sh" '[{id: "wait.backoff", disabled: true},
-        {id: "test.canary", title: "Leave a canary", argv: [$c], risk: "low", complexity: 1,
-         timeout: "5s", auto: true, applies_to: ["network.*"], cooldown: "0s",
-         max_attempts: 10, window: "1h"}]' >"$HEAL_CONFIG_DIR/playbook.d/canary.json"
+    canary_remedy
     heal-check | heal-analyze | heal-propose >"$HEAL_SCRATCH/proposals" || true
     local token
     token=$(mint good --scope heal:read --sub reader)

@@ -6,18 +6,6 @@
 load lib
 load http
 
-# A remedy for the refused connection that leaves a canary when it runs.
-canary_remedy() {
-    CANARY=$HEAL_SCRATCH/CANARY
-    printf '#!/bin/sh\ntouch %s\n' "$CANARY" >"$HEAL_SCRATCH/canary.sh"
-    chmod 0755 "$HEAL_SCRATCH/canary.sh"
-    mkdir -p "$HEAL_CONFIG_DIR/playbook.d"
-    jq -cn --arg c "$HEAL_SCRATCH/canary.sh" '[{id: "wait.backoff", disabled: true},
-        {id: "test.canary", title: "Leave a canary", argv: [$c], risk: "low", complexity: 1,
-         timeout: "5s", auto: true, applies_to: ["network.*"], cooldown: "0s",
-         max_attempts: 10, window: "1h"}]' >"$HEAL_CONFIG_DIR/playbook.d/canary.json"
-}
-
 @test "the SDK client initializes, lists tools and calls read tools and apply_fix over HTTP, with progress" {
     http_start
     run --separate-stderr http_sdk flow

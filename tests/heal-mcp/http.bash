@@ -64,3 +64,15 @@ http_sdk() {
 audit_lines() {
     cat "$HEAL_STATE_DIR/mcp/audit.ndjson"
 }
+
+# canary_remedy: a remedy for the refused connection that leaves a canary when it runs.
+canary_remedy() {
+    CANARY=$HEAL_SCRATCH/CANARY
+    printf '#!/bin/sh\ntouch %s\n' "$CANARY" >"$HEAL_SCRATCH/canary.sh"
+    chmod 0755 "$HEAL_SCRATCH/canary.sh"
+    mkdir -p "$HEAL_CONFIG_DIR/playbook.d"
+    jq -cn --arg c "$HEAL_SCRATCH/canary.sh" '[{id: "wait.backoff", disabled: true},
+        {id: "test.canary", title: "Leave a canary", argv: [$c], risk: "low", complexity: 1,
+         timeout: "5s", auto: true, applies_to: ["network.*"], cooldown: "0s",
+         max_attempts: 10, window: "1h"}]' >"$HEAL_CONFIG_DIR/playbook.d/canary.json"
+}
