@@ -38,7 +38,10 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHEAL_VERSION='"$(VERSION)"' -Icommon $(WARN) \
              $(SANFLAGS) $(CFLAGS) -MMD -MP
 LIBS = -ljq -lcurl -lpcre2-8 -lpopt -lhs -lstdc++ -lm
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# --as-needed: a program maps only the libraries it calls (Debian's linker
+# does not default to it); each shared library costs a process its
+# relocations.  libcurl is loaded on first use instead (common/curl_lib.h).
+ALL_LDFLAGS = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
