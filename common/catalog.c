@@ -1,16 +1,12 @@
 #include "catalog.h"
 #include "builtin.h"
+#include "log.h"
 
 #include <hs/hs.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const catalog_categories[] = {
-    "disk", "memory", "resource", "process", "network", "dns", "tls", "http", "permission",
-    "auth", "database", "service", "container", "dependency", "build", "test", "config",
-    "runtime", "lock", "time", "unknown", NULL};
 
 static const struct config_field signature_fields[] = {
     {"id", CONFIG_STRING, true},
@@ -31,13 +27,23 @@ static const struct config_field signature_fields[] = {
 
 struct catalog {
     struct signature *sigs;
+    /*
+     * Until the first line to match, the signatures hold no compiled
+     * pattern and there is no Vectorscan database: a stream of healthy
+     * check records never needs them, and compiling costs heal-analyze
+     * megabytes it would keep for good (see catalog_prepare).
+     */
+    jv *sources;         /* per signature: its patterns' text, until compiled */
+    char **literals;     /* the prefilter's literals, until compiled */
+    unsigned *literal_ids;
+    size_t nliterals;
+    bool prepared, unusable;
     size_t *ends;   /* block scan: end offsets of literal hits */
     size_t nends, ends_cap;
     bool ends_overflow;
     size_t n;
     hs_database_t *db;
     hs_scratch_t *scratch;
-    unsigned *literal_sig; /* Vectorscan id -> signature index */
     unsigned char *hit;    /* per signature: seen in the current line */
     unsigned *hits;        /* list of signatures seen in the current line */
     size_t nhits;
@@ -73,20 +79,12 @@ static void signature_free(struct signature *s)
     memset(s, 0, sizeof *s);
 }
 
-int catalog_category_index(const char *name)
-{
-    for (int i = 0; catalog_categories[i]; i++)
-        if (!strcmp(catalog_categories[i], name))
-            return i;
-    return -1;
-}
-
 static int known_category(const char *c)
 {
     return catalog_category_index(c) >= 0;
 }
 
-/* Validates and compiles one entry (borrowed).  Returns 0, or -1 with err. */
+/* Validates one entry (borrowed), all but its patterns' syntax.  Returns 0, or -1 with err. */
 static int signature_build(jv o, struct signature *s, struct heal_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -149,38 +147,55 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
         rc = heal_error_set(err, "needs 1 to %d patterns", CATALOG_PATTERNS_MAX);
     for (int i = 0; rc == 0 && i < np; i++) {
         jv p = jv_array_get(jv_copy(pats), i);
-        if (jv_get_kind(p) != JV_KIND_STRING) {
+        if (jv_get_kind(p) != JV_KIND_STRING)
             rc = heal_error_set(err, "pattern %d is not a string", i + 1);
-        } else {
-            int code;
-            PCRE2_SIZE off;
-            /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
-             * around bad bytes instead of failing the whole line. */
-            pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
-                                           PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
-                                           NULL);
-            if (!re) {
-                PCRE2_UCHAR msg[256];
-                pcre2_get_error_message(code, msg, sizeof msg);
-                rc = heal_error_set(err, "pattern %d: %s at offset %zu", i + 1, (char *)msg,
-                                    (size_t)off);
-            } else {
-                pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
-                s->patterns[s->npatterns++] = re;
-            }
-        }
         jv_free(p);
     }
     jv_free(pats);
     return rc;
 }
 
-/* A signature is validated as it loads by building (and compiling) it once. */
+/*
+ * Compiles a signature's patterns (an array of strings, borrowed) into s;
+ * JIT-compiled for matching, or not when only checking them.  Returns 0,
+ * or -1 with err naming the first bad pattern.
+ */
+static int patterns_compile(jv pats, struct signature *s, bool jit, struct heal_error *err)
+{
+    int np = jv_array_length(jv_copy(pats));
+    for (int i = 0; i < np; i++) {
+        jv p = jv_array_get(jv_copy(pats), i);
+        int code;
+        PCRE2_SIZE off;
+        /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
+         * around bad bytes instead of failing the whole line. */
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+        jv_free(p);
+        if (!re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return heal_error_set(err, "pattern %d: %s at offset %zu", i + 1, (char *)msg,
+                                  (size_t)off);
+        }
+        if (jit)
+            pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+        s->patterns[s->npatterns++] = re;
+    }
+    return 0;
+}
+
+/* A signature is validated as it loads, its patterns compiled once (no JIT) and freed. */
 static int signature_validate(jv entry, const char *source, struct heal_error *err)
 {
     (void)source;
     struct signature probe;
     int rc = signature_build(entry, &probe, err);
+    if (rc == 0) {
+        jv pats = jv_object_get(jv_copy(entry), jv_string("patterns"));
+        rc = patterns_compile(pats, &probe, false, err);
+        jv_free(pats);
+    }
     signature_free(&probe);
     return rc;
 }
@@ -220,22 +235,25 @@ struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *nam
     return catalog_build(&l, problems, err);
 }
 
-/* Compiles what the loader kept: PCRE2 per signature, one Vectorscan literal table. */
+/* Keeps what the loader validated: compiled on first use by catalog_prepare. */
 static struct catalog *catalog_build(struct config_catalog *l, unsigned *problems,
                                      struct heal_error *err)
 {
     *problems = l->problems;
     jv entries = config_catalog_finish(l, NULL);
-
-    struct catalog *c = calloc(1, sizeof *c);
     int n = jv_array_length(jv_copy(entries));
-    c->sigs = calloc((size_t)(n ? n : 1), sizeof *c->sigs);
-    /* Literal table for Vectorscan: each literal becomes a pattern whose id
-     * is its signature's index. */
-    size_t cap = 256, nl = 0;
-    char **lit = malloc(cap * sizeof *lit);
-    unsigned *ids = malloc(cap * sizeof *ids);
-    unsigned *flags = malloc(cap * sizeof *flags);
+    size_t slots = (size_t)(n ? n : 1);
+    struct catalog *c = calloc(1, sizeof *c);
+    if (!c || !(c->sigs = calloc(slots, sizeof *c->sigs)) ||
+        !(c->sources = calloc(slots, sizeof *c->sources))) {
+        jv_free(entries);
+        if (c)
+            free(c->sigs);
+        free(c);
+        heal_error_set(err, "out of memory");
+        return NULL;
+    }
+    size_t cap = 0;
     for (int i = 0; i < n; i++) {
         jv e = jv_array_get(jv_copy(entries), i);
         struct signature *s = &c->sigs[c->n];
@@ -245,27 +263,25 @@ static struct catalog *catalog_build(struct config_catalog *l, unsigned *problem
             jv_free(e);
             continue;
         }
+        c->sources[c->n] = jv_object_get(jv_copy(e), jv_string("patterns"));
+        /* Each literal becomes a Vectorscan pattern whose id is its signature's index. */
         jv ls = jv_object_get(jv_copy(e), jv_string("literals"));
         for (int k = 0; k < jv_array_length(jv_copy(ls)); k++) {
             jv one = jv_array_get(jv_copy(ls), k);
             /* A literal never spans lines: block scans rely on it. */
             if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0 &&
                 !strchr(jv_string_value(one), '\n')) {
-                if (nl == cap) {
-                    cap *= 2;
-                    lit = realloc(lit, cap * sizeof *lit);
-                    ids = realloc(ids, cap * sizeof *ids);
-                    flags = realloc(flags, cap * sizeof *flags);
+                if (c->nliterals == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    c->literals = realloc(c->literals, cap * sizeof *c->literals);
+                    c->literal_ids = realloc(c->literal_ids, cap * sizeof *c->literal_ids);
                 }
-                /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
-                lit[nl] = strdup(jv_string_value(one));
-                ids[nl] = (unsigned)c->n;
-                /* Not SINGLEMATCH: a block scan needs every occurrence. */
-                flags[nl] = 0;
-                size_t len = strlen(lit[nl]);
+                c->literals[c->nliterals] = strdup(jv_string_value(one));
+                c->literal_ids[c->nliterals] = (unsigned)c->n;
+                size_t len = strlen(c->literals[c->nliterals]);
                 if (len > s->specificity)
                     s->specificity = len;
-                nl++;
+                c->nliterals++;
             }
             jv_free(one);
         }
@@ -274,39 +290,71 @@ static struct catalog *catalog_build(struct config_catalog *l, unsigned *problem
         c->n++;
     }
     jv_free(entries);
+    return c;
+}
+
+static void drop_sources(struct catalog *c)
+{
+    for (size_t i = 0; i < c->n && c->sources; i++)
+        jv_free(c->sources[i]);
+    free(c->sources);
+    c->sources = NULL;
+    for (size_t i = 0; i < c->nliterals; i++)
+        free(c->literals[i]);
+    free(c->literals), free(c->literal_ids);
+    c->literals = NULL;
+    c->literal_ids = NULL;
+    c->nliterals = 0;
+}
+
+/* Compiles every pattern (JIT) and the Vectorscan literal database, once. */
+int catalog_prepare(struct catalog *c, struct heal_error *err)
+{
+    if (c->prepared)
+        return 0;
+    if (c->unusable)
+        return heal_error_set(err, "the signature catalog could not be compiled");
+    c->unusable = true; /* until everything below has worked */
+    for (size_t i = 0; i < c->n; i++)
+        if (patterns_compile(c->sources[i], &c->sigs[i], true, err) != 0)
+            return -1; /* validated at load: only when out of memory */
     c->hit = calloc(c->n ? c->n : 1, 1);
     c->hits = calloc(c->n ? c->n : 1, sizeof *c->hits);
     c->md = pcre2_match_data_create(64, NULL);
     c->mctx = pcre2_match_context_create(NULL);
-    if (c->mctx) {
-        pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
-        pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
-    }
-    int ok = 0;
-    if (nl > 0) {
+    if (!c->hit || !c->hits || !c->md || !c->mctx)
+        return heal_error_set(err, "out of memory");
+    pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
+    pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
+    if (c->nliterals > 0) {
+        size_t nl = c->nliterals;
         size_t *lens = malloc(nl * sizeof *lens);
+        /* Not SINGLEMATCH: a block scan needs every occurrence. */
+        unsigned *flags = calloc(nl, sizeof *flags);
+        if (!lens || !flags) {
+            free(lens), free(flags);
+            return heal_error_set(err, "out of memory");
+        }
         for (size_t i = 0; i < nl; i++)
-            lens[i] = strlen(lit[i]);
+            lens[i] = strlen(c->literals[i]);
         hs_compile_error_t *ce = NULL;
-        if (hs_compile_lit_multi((const char *const *)lit, flags, ids, lens, (unsigned)nl,
-                                 HS_MODE_BLOCK, NULL, &c->db, &ce) != HS_SUCCESS) {
+        /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
+        hs_error_t hc = hs_compile_lit_multi((const char *const *)c->literals, flags,
+                                             c->literal_ids, lens, (unsigned)nl, HS_MODE_BLOCK,
+                                             NULL, &c->db, &ce);
+        free(lens), free(flags);
+        if (hc != HS_SUCCESS) {
             heal_error_set(err, "prefilter: %s", ce ? ce->message : "compile failed");
             hs_free_compile_error(ce);
-            ok = -1;
-        } else if (hs_alloc_scratch(c->db, &c->scratch) != HS_SUCCESS) {
-            heal_error_set(err, "prefilter: cannot allocate scratch space");
-            ok = -1;
+            return -1;
         }
-        free(lens);
+        if (hs_alloc_scratch(c->db, &c->scratch) != HS_SUCCESS)
+            return heal_error_set(err, "prefilter: cannot allocate scratch space");
     }
-    for (size_t i = 0; i < nl; i++)
-        free(lit[i]);
-    free(lit), free(ids), free(flags);
-    if (ok != 0) {
-        catalog_free(c);
-        return NULL;
-    }
-    return c;
+    drop_sources(c);
+    c->unusable = false;
+    c->prepared = true;
+    return 0;
 }
 
 void catalog_free(struct catalog *c)
@@ -319,6 +367,7 @@ void catalog_free(struct catalog *c)
     hs_free_scratch(c->scratch);
     hs_free_database(c->db);
     free(c->hit), free(c->hits), free(c->ends);
+    drop_sources(c);
     pcre2_match_data_free(c->md);
     pcre2_match_context_free(c->mctx);
     free(c);
@@ -370,8 +419,24 @@ static jv capture_facts(const pcre2_code *re, pcre2_match_data *md, const char *
     return facts;
 }
 
+/* Matching compiles the catalog first; a failure to (out of memory) is said once. */
+static bool ready_to_match(struct catalog *c)
+{
+    if (c->prepared)
+        return true;
+    bool first = !c->unusable;
+    struct heal_error err;
+    if (catalog_prepare(c, &err) == 0)
+        return true;
+    if (first)
+        log_error("catalog", "%s", err.msg);
+    return false;
+}
+
 int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m)
 {
+    if (!ready_to_match(c))
+        return 0;
     prefilter(c, line, len);
     const struct signature *best = NULL;
     double best_score = 0;
@@ -436,6 +501,8 @@ void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog
 {
     c->nends = 0;
     c->ends_overflow = false;
+    if (!ready_to_match(c))
+        return;
     if (c->db && len > 0)
         hs_scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
     if (c->ends_overflow) {

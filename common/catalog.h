@@ -62,6 +62,14 @@ struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *nam
                                     config_error_fn *report, void *ctx, unsigned *problems,
                                     struct heal_error *err);
 void catalog_free(struct catalog *c);
+/*
+ * Compiles the patterns (PCRE2, JIT) and the Vectorscan literal database.
+ * Loading only validates them: a stream that never needs a match (healthy
+ * check records) never pays for the compiled catalog, some megabytes.
+ * Matching calls it on first use; it is done once.  Returns 0, or -1 with
+ * err (only when out of memory: the patterns were checked at load).
+ */
+int catalog_prepare(struct catalog *c, struct heal_error *err);
 size_t catalog_size(const struct catalog *c);
 const struct signature *catalog_get(const struct catalog *c, size_t i);
 
