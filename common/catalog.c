@@ -1,8 +1,8 @@
 #include "catalog.h"
 #include "builtin.h"
+#include "hs_lib.h"
 #include "log.h"
 
-#include <hs/hs.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +42,7 @@ struct catalog {
     size_t nends, ends_cap;
     bool ends_overflow;
     size_t n;
+    const struct hs_lib *hs; /* loaded by catalog_prepare */
     hs_database_t *db;
     hs_scratch_t *scratch;
     unsigned char *hit;    /* per signature: seen in the current line */
@@ -327,6 +328,8 @@ int catalog_prepare(struct catalog *c, struct heal_error *err)
     pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
     pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
     if (c->nliterals > 0) {
+        if (!(c->hs = hs_lib_load(err)))
+            return -1;
         size_t nl = c->nliterals;
         size_t *lens = malloc(nl * sizeof *lens);
         /* Not SINGLEMATCH: a block scan needs every occurrence. */
@@ -339,16 +342,16 @@ int catalog_prepare(struct catalog *c, struct heal_error *err)
             lens[i] = strlen(c->literals[i]);
         hs_compile_error_t *ce = NULL;
         /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
-        hs_error_t hc = hs_compile_lit_multi((const char *const *)c->literals, flags,
+        hs_error_t hc = c->hs->compile_lit_multi((const char *const *)c->literals, flags,
                                              c->literal_ids, lens, (unsigned)nl, HS_MODE_BLOCK,
                                              NULL, &c->db, &ce);
         free(lens), free(flags);
         if (hc != HS_SUCCESS) {
             heal_error_set(err, "prefilter: %s", ce ? ce->message : "compile failed");
-            hs_free_compile_error(ce);
+            c->hs->free_compile_error(ce);
             return -1;
         }
-        if (hs_alloc_scratch(c->db, &c->scratch) != HS_SUCCESS)
+        if (c->hs->alloc_scratch(c->db, &c->scratch) != HS_SUCCESS)
             return heal_error_set(err, "prefilter: cannot allocate scratch space");
     }
     drop_sources(c);
@@ -364,8 +367,10 @@ void catalog_free(struct catalog *c)
     for (size_t i = 0; i < c->n; i++)
         signature_free(&c->sigs[i]);
     free(c->sigs);
-    hs_free_scratch(c->scratch);
-    hs_free_database(c->db);
+    if (c->hs) {
+        c->hs->free_scratch(c->scratch);
+        c->hs->free_database(c->db);
+    }
     free(c->hit), free(c->hits), free(c->ends);
     drop_sources(c);
     pcre2_match_data_free(c->md);
@@ -389,7 +394,7 @@ static void prefilter(struct catalog *c, const char *line, size_t len)
 {
     c->nhits = 0;
     if (c->db && len > 0)
-        hs_scan(c->db, line, (unsigned)len, 0, c->scratch, on_literal, c);
+        c->hs->scan(c->db, line, (unsigned)len, 0, c->scratch, on_literal, c);
     for (size_t i = 0; i < c->nhits; i++)
         c->hit[c->hits[i]] = 0;
 }
@@ -504,7 +509,7 @@ void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog
     if (!ready_to_match(c))
         return;
     if (c->db && len > 0)
-        hs_scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
+        c->hs->scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
     if (c->ends_overflow) {
         /* A block dense with hits: every line goes the per-line way. */
         for (size_t at = 0; at < len;) {
