@@ -16,8 +16,8 @@
 #include "check.h"
 #include "check_report.h"
 #include "check_runner.h"
-#include "curl_lib.h"
 #include "clock.h"
+#include "curl_lib.h"
 #include "jsoncheck.h"
 #include "signals.h"
 #include "size.h"
@@ -606,7 +606,7 @@ static int http_start(struct check_task *task, struct check_result *result)
 #define SET(option, value)                                                                         \
     do {                                                                                           \
         if (c == CURLE_OK)                                                                         \
-            c = curl->easy_setopt(e, option, value);                                                \
+            c = curl->easy_setopt(e, option, value);                                               \
     } while (0)
     SET(CURLOPT_PRIVATE, (void *)task); /* the runner finds the task by it */
     SET(CURLOPT_URL, s->url);

@@ -72,7 +72,8 @@ static char *key_header(const struct llm_config *c)
     return asprintf(&h, "%s%s", name, c->api_key) < 0 ? NULL : h;
 }
 
-static struct curl_slist *headers(const struct curl_lib *curl, const struct llm_config *c, char *key)
+static struct curl_slist *headers(const struct curl_lib *curl, const struct llm_config *c,
+                                  char *key)
 {
     struct curl_slist *h = NULL, *n;
     const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
