@@ -22,8 +22,11 @@ struct check_runner {
     int jobs;
     CURL **spare_easy; /* reset easy handles, up to jobs */
     int nspare_easy;
-    struct curl_watch sockets[RUNNER_CURL_SOCKETS_MAX];
-    int nsockets;
+    /* Grown as libcurl opens sockets, up to RUNNER_CURL_SOCKETS_MAX: a
+     * fixed table of them (32 KiB, and as much again in each poll set)
+     * was resident in every heal-check, HTTP checks or not. */
+    struct curl_watch *sockets;
+    int nsockets, cap_sockets;
     int64_t curl_due_mono_ms; /* -1: libcurl wants no timeout call */
     void (*before_wait)(void *ctx);
     void *before_wait_ctx;
@@ -42,8 +45,16 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
         return 0;
     }
     if (i == r->nsockets) {
-        if (r->nsockets == RUNNER_CURL_SOCKETS_MAX)
-            return -1; /* libcurl fails that transfer; the check reports it */
+        if (r->nsockets == r->cap_sockets) {
+            int cap = r->cap_sockets ? r->cap_sockets * 2 : 16;
+            struct curl_watch *more =
+                cap <= RUNNER_CURL_SOCKETS_MAX ? realloc(r->sockets, (size_t)cap * sizeof *more)
+                                               : NULL;
+            if (!more)
+                return -1; /* libcurl fails that transfer; the check reports it */
+            r->sockets = more;
+            r->cap_sockets = cap;
+        }
         r->nsockets++;
     }
     r->sockets[i].fd = fd;
@@ -125,6 +136,7 @@ void check_runner_free(struct check_runner *r)
     while (r->nspare_easy > 0)
         r->curl->easy_cleanup(r->spare_easy[--r->nspare_easy]);
     free(r->spare_easy);
+    free(r->sockets);
     if (r->multi)
         r->curl->multi_cleanup(r->multi);
     free(r);
@@ -195,6 +207,24 @@ static void start(struct check_runner *r, struct slot *s, check_result_fn *fn, v
     }
 }
 
+/* Room in the poll set for need fds: libcurl's sockets come and go. */
+static int poll_room(struct pollfd **fds, int **owner, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t bigger = *cap * 2 > need ? *cap * 2 : need;
+    struct pollfd *f = realloc(*fds, bigger * sizeof **fds);
+    if (!f)
+        return -1;
+    *fds = f;
+    int *o = realloc(*owner, bigger * sizeof **owner);
+    if (!o)
+        return -1;
+    *owner = o;
+    *cap = bigger;
+    return 0;
+}
+
 static bool wanted(const struct slot *s, long count)
 {
     return count == 0 || s->runs < count;
@@ -205,7 +235,7 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
 {
     struct slot *slots = calloc(n ? n : 1, sizeof *slots);
     /* Each task may poll CHECK_POLLFD_MAX fds, each check one watch fd. */
-    size_t cap = n * (CHECK_POLLFD_MAX + 1) + RUNNER_CURL_SOCKETS_MAX + 1;
+    size_t cap = n * (CHECK_POLLFD_MAX + 1) + 1;
     struct pollfd *fds = calloc(cap, sizeof *fds);
     int *owner = calloc(cap, sizeof *owner);
     if (!slots || !fds || !owner) {
@@ -298,6 +328,10 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
         if (!pending)
             break;
         /* libcurl's sockets join the poll set, owned by no check (INT_MIN). */
+        if (poll_room(&fds, &owner, &cap, (size_t)nfds + (size_t)r->nsockets) != 0) {
+            rc = heal_error_set(err, "out of memory for %d sockets", r->nsockets);
+            break;
+        }
         int first_curl = nfds;
         for (int c = 0; c < r->nsockets; c++) {
             fds[nfds] = (struct pollfd){.fd = r->sockets[c].fd, .events = r->sockets[c].events};
