@@ -5,10 +5,8 @@
 #include "lazylib.h"
 
 #include <stdbool.h>
-#include <string.h>
 
 #define CURL_LIB_NAME(name) LAZYLIB_NAME("curl_", name)
-#define CURL_LIB_COUNT(name) +1
 
 /*
  * Written once, by the first load, and only read after: the process's own
@@ -22,14 +20,9 @@ const struct curl_lib *curl_lib_load(struct heal_error *err)
     if (lib_ready)
         return &loaded_lib;
     static const char *const names[] = {CURL_LIB_FUNCTIONS(CURL_LIB_NAME) NULL};
-    void *syms[0 CURL_LIB_FUNCTIONS(CURL_LIB_COUNT)];
-    if (!lazylib_open(CURL_LIB_SONAME, names, syms, err))
-        return NULL;
     struct curl_lib lib;
-    size_t i = 0;
-#define CURL_LIB_BIND(name) memcpy(&lib.name, &syms[i++], sizeof lib.name);
-    CURL_LIB_FUNCTIONS(CURL_LIB_BIND)
-#undef CURL_LIB_BIND
+    if (lazylib_open(CURL_LIB_SONAME, names, &lib, sizeof lib, err) != 0)
+        return NULL;
     if (lib.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         heal_error_set(err, "libcurl failed to initialise");
         return NULL;
