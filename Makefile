@@ -41,7 +41,9 @@ LIBS = -ljq -lcurl -lpcre2-8 -lpopt -lhs -lstdc++ -lm
 # --as-needed: a program maps only the libraries it calls (Debian's linker
 # does not default to it); each shared library costs a process its
 # relocations.  libcurl is loaded on first use instead (common/curl_lib.h).
-ALL_LDFLAGS = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
+# pack-relative-relocs (DT_RELR, glibc 2.36): the relocation table of a
+# program, read at every start and then resident, shrinks from 8 pages to 5.
+ALL_LDFLAGS = -Wl,--as-needed -Wl,-z,pack-relative-relocs $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
