@@ -38,12 +38,7 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DHEAL_VERSION='"$(VERSION)"' -Icommon $(WARN) \
              $(SANFLAGS) $(CFLAGS) -MMD -MP
 LIBS = -ljq -lcurl -lpcre2-8 -lpopt -lhs -lstdc++ -lm
-# --as-needed: a program maps only the libraries it calls (Debian's linker
-# does not default to it); each shared library costs a process its
-# relocations.  libcurl is loaded on first use instead (common/curl_lib.h).
-# pack-relative-relocs (DT_RELR, glibc 2.36): the relocation table of a
-# program, read at every start and then resident, shrinks from 8 pages to 5.
-ALL_LDFLAGS = -Wl,--as-needed -Wl,-z,pack-relative-relocs $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
@@ -56,6 +51,14 @@ BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 MANPAGES   := $(sort $(wildcard man/*.[1-8]))
 LIB        := $(B)/libheal.a
+
+# --as-needed: a program maps only the libraries it calls (Debian's linker
+# does not default to it); each shared library costs a process its
+# relocations.  libcurl and Vectorscan are loaded on first use instead
+# (common/lazylib.h).  pack-relative-relocs (DT_RELR, glibc 2.36): the
+# relocation table a program reads at every start, then resident, shrinks
+# from 8 pages to 5.
+ALL_LDFLAGS += -Wl,--as-needed -Wl,-z,pack-relative-relocs
 
 .PHONY: all deps test check unit memcheck demo bench bench-bin fuzz fuzz-bin install uninstall \
         clean lint-man mcp-client
