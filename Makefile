@@ -52,6 +52,14 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 MANPAGES   := $(sort $(wildcard man/*.[1-8]))
 LIB        := $(B)/libheal.a
 
+# --as-needed: a program maps only the libraries it calls (Debian's linker
+# does not default to it); each shared library costs a process its
+# relocations.  libcurl and Vectorscan are loaded on first use instead
+# (common/lazylib.h).  pack-relative-relocs (DT_RELR, glibc 2.36): the
+# relocation table a program reads at every start, then resident, shrinks
+# from 8 pages to 5.
+ALL_LDFLAGS += -Wl,--as-needed -Wl,-z,pack-relative-relocs
+
 .PHONY: all deps test check unit memcheck demo bench bench-bin fuzz fuzz-bin install uninstall \
         clean lint-man mcp-client
 all: $(PROGS)

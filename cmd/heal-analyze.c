@@ -131,7 +131,7 @@ static void report_catalog(void *ctx, const char *message)
     log_error(NULL, "%s", message);
 }
 
-static void list_catalog(const struct catalog *c, bool text)
+static void list_catalog(struct catalog *c, bool text)
 {
     for (size_t i = 0; i < catalog_size(c); i++) {
         const struct signature *s = catalog_get(c, i);

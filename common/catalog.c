@@ -1,16 +1,12 @@
 #include "catalog.h"
 #include "builtin.h"
+#include "hs_lib.h"
+#include "log.h"
 
-#include <hs/hs.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const catalog_categories[] = {
-    "disk", "memory", "resource", "process", "network", "dns", "tls", "http", "permission",
-    "auth", "database", "service", "container", "dependency", "build", "test", "config",
-    "runtime", "lock", "time", "unknown", NULL};
 
 static const struct config_field signature_fields[] = {
     {"id", CONFIG_STRING, true},
@@ -30,29 +26,44 @@ static const struct config_field signature_fields[] = {
 };
 
 struct catalog {
+    /*
+     * Until the first line to match there are no signatures at all: a
+     * stream of healthy check records never needs them, and parsing the
+     * built-ins and compiling every pattern costs heal-analyze megabytes
+     * it would keep for good.  Loading reads and validates the drop-ins
+     * (so their problems are reported at start) and keeps the entries
+     * accepted; catalog_prepare replays them over the built-ins.
+     */
+    jv drop_ins;             /* array of [entry, source] until prepared */
+    bool builtin;            /* the built-ins go under them */
+    config_error_fn *report; /* for the built-ins' problems, which tests rule out */
+    void *report_ctx;
+    bool prepared, unusable;
     struct signature *sigs;
-    size_t *ends;   /* block scan: end offsets of literal hits */
+    size_t n;
+    size_t *ends; /* block scan: end offsets of literal hits */
     size_t nends, ends_cap;
     bool ends_overflow;
-    size_t n;
+    const struct hs_lib *hs; /* loaded by catalog_prepare */
     hs_database_t *db;
     hs_scratch_t *scratch;
-    unsigned *literal_sig; /* Vectorscan id -> signature index */
-    unsigned char *hit;    /* per signature: seen in the current line */
-    unsigned *hits;        /* list of signatures seen in the current line */
+    unsigned char *hit; /* per signature: seen in the current line */
+    unsigned *hits;     /* list of signatures seen in the current line */
     size_t nhits;
     pcre2_match_data *md;
     pcre2_match_context *mctx; /* bounds every match: no pattern may stall a stream */
 };
 
-size_t catalog_size(const struct catalog *c)
+static bool ready_to_match(struct catalog *c);
+
+size_t catalog_size(struct catalog *c)
 {
-    return c->n;
+    return ready_to_match(c) ? c->n : 0;
 }
 
-const struct signature *catalog_get(const struct catalog *c, size_t i)
+const struct signature *catalog_get(struct catalog *c, size_t i)
 {
-    return i < c->n ? &c->sigs[i] : NULL;
+    return i < catalog_size(c) ? &c->sigs[i] : NULL;
 }
 
 static char *str_field(jv o, const char *key)
@@ -73,20 +84,12 @@ static void signature_free(struct signature *s)
     memset(s, 0, sizeof *s);
 }
 
-int catalog_category_index(const char *name)
-{
-    for (int i = 0; catalog_categories[i]; i++)
-        if (!strcmp(catalog_categories[i], name))
-            return i;
-    return -1;
-}
-
 static int known_category(const char *c)
 {
     return catalog_category_index(c) >= 0;
 }
 
-/* Validates and compiles one entry (borrowed).  Returns 0, or -1 with err. */
+/* Validates one entry (borrowed), all but its patterns' syntax.  Returns 0, or -1 with err. */
 static int signature_build(jv o, struct signature *s, struct heal_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -149,38 +152,55 @@ static int signature_build(jv o, struct signature *s, struct heal_error *err)
         rc = heal_error_set(err, "needs 1 to %d patterns", CATALOG_PATTERNS_MAX);
     for (int i = 0; rc == 0 && i < np; i++) {
         jv p = jv_array_get(jv_copy(pats), i);
-        if (jv_get_kind(p) != JV_KIND_STRING) {
+        if (jv_get_kind(p) != JV_KIND_STRING)
             rc = heal_error_set(err, "pattern %d is not a string", i + 1);
-        } else {
-            int code;
-            PCRE2_SIZE off;
-            /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
-             * around bad bytes instead of failing the whole line. */
-            pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
-                                           PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
-                                           NULL);
-            if (!re) {
-                PCRE2_UCHAR msg[256];
-                pcre2_get_error_message(code, msg, sizeof msg);
-                rc = heal_error_set(err, "pattern %d: %s at offset %zu", i + 1, (char *)msg,
-                                    (size_t)off);
-            } else {
-                pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
-                s->patterns[s->npatterns++] = re;
-            }
-        }
         jv_free(p);
     }
     jv_free(pats);
     return rc;
 }
 
-/* A signature is validated as it loads by building (and compiling) it once. */
+/*
+ * Compiles a signature's patterns (an array of strings, borrowed) into s;
+ * JIT-compiled for matching, or not when only checking them.  Returns 0,
+ * or -1 with err naming the first bad pattern.
+ */
+static int patterns_compile(jv pats, struct signature *s, bool jit, struct heal_error *err)
+{
+    int np = jv_array_length(jv_copy(pats));
+    for (int i = 0; i < np; i++) {
+        jv p = jv_array_get(jv_copy(pats), i);
+        int code;
+        PCRE2_SIZE off;
+        /* Log lines are not always valid UTF-8 (a Latin-1 file name): match
+         * around bad bytes instead of failing the whole line. */
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)jv_string_value(p), PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+        jv_free(p);
+        if (!re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return heal_error_set(err, "pattern %d: %s at offset %zu", i + 1, (char *)msg,
+                                  (size_t)off);
+        }
+        if (jit)
+            pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+        s->patterns[s->npatterns++] = re;
+    }
+    return 0;
+}
+
+/* A signature is validated as it loads, its patterns compiled once (no JIT) and freed. */
 static int signature_validate(jv entry, const char *source, struct heal_error *err)
 {
     (void)source;
     struct signature probe;
     int rc = signature_build(entry, &probe, err);
+    if (rc == 0) {
+        jv pats = jv_object_get(jv_copy(entry), jv_string("patterns"));
+        rc = patterns_compile(pats, &probe, false, err);
+        jv_free(pats);
+    }
     signature_free(&probe);
     return rc;
 }
@@ -192,19 +212,59 @@ static void load_builtins(struct config_catalog *l)
             config_load_builtin(f->name, &l->sink);
 }
 
-static struct catalog *catalog_build(struct config_catalog *l, unsigned *problems,
-                                     struct heal_error *err);
+/* Passes the drop-ins on to the catalog, keeping a copy of each it accepts. */
+struct drop_in_recorder {
+    struct config_catalog *l;
+    jv kept; /* array of [entry, source] */
+};
+
+static void record_drop_in(void *ctx, jv entry, const char *source)
+{
+    struct drop_in_recorder *r = ctx;
+    unsigned before = r->l->problems;
+    jv copy = jv_copy(entry);
+    r->l->sink.entry(r->l->sink.ctx, entry, source);
+    if (r->l->problems == before)
+        r->kept = jv_array_append(r->kept, JV_ARRAY(copy, jv_string(source)));
+    else
+        jv_free(copy);
+}
+
+static void forward_problem(void *ctx, const char *message)
+{
+    struct drop_in_recorder *r = ctx;
+    r->l->sink.error(r->l->sink.ctx, message);
+}
+
+static struct catalog *catalog_new(struct drop_in_recorder *r, bool builtin, unsigned *problems,
+                                   struct heal_error *err)
+{
+    *problems = r->l->problems;
+    struct catalog *c = calloc(1, sizeof *c);
+    if (c) {
+        c->drop_ins = r->kept;
+        c->builtin = builtin;
+        c->report = r->l->report;
+        c->report_ctx = r->l->ctx;
+    } else {
+        jv_free(r->kept);
+        heal_error_set(err, "out of memory");
+    }
+    jv_free(config_catalog_finish(r->l, NULL));
+    return c;
+}
 
 struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
                              unsigned *problems, struct heal_error *err)
 {
     struct config_catalog l;
     config_catalog_init(&l, "signature", signature_validate, report, ctx);
-    load_builtins(&l);
     config_catalog_drop_ins(&l);
+    struct drop_in_recorder r = {&l, jv_array()};
+    struct config_sink sink = {.entry = record_drop_in, .error = forward_problem, .ctx = &r};
     if (config_dir)
-        config_load_dir(config_dir, "signatures.d", &l.sink);
-    return catalog_build(&l, problems, err);
+        config_load_dir(config_dir, "signatures.d", &sink);
+    return catalog_new(&r, true, problems, err);
 }
 
 struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *name, bool builtin,
@@ -213,30 +273,121 @@ struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *nam
 {
     struct config_catalog l;
     config_catalog_init(&l, "signature", signature_validate, report, ctx);
-    if (builtin)
-        load_builtins(&l);
     config_catalog_drop_ins(&l);
-    config_parse_buffer(buf, len, name, &l.sink);
-    return catalog_build(&l, problems, err);
+    struct drop_in_recorder r = {&l, jv_array()};
+    struct config_sink sink = {.entry = record_drop_in, .error = forward_problem, .ctx = &r};
+    config_parse_buffer(buf, len, name, &sink);
+    return catalog_new(&r, builtin, problems, err);
 }
 
-/* Compiles what the loader kept: PCRE2 per signature, one Vectorscan literal table. */
-static struct catalog *catalog_build(struct config_catalog *l, unsigned *problems,
-                                     struct heal_error *err)
+/* The merged entries: the built-ins, then the drop-ins kept at load over them. */
+static jv merged_entries(struct catalog *c)
 {
-    *problems = l->problems;
-    jv entries = config_catalog_finish(l, NULL);
-
-    struct catalog *c = calloc(1, sizeof *c);
-    int n = jv_array_length(jv_copy(entries));
-    c->sigs = calloc((size_t)(n ? n : 1), sizeof *c->sigs);
-    /* Literal table for Vectorscan: each literal becomes a pattern whose id
-     * is its signature's index. */
-    size_t cap = 256, nl = 0;
-    char **lit = malloc(cap * sizeof *lit);
-    unsigned *ids = malloc(cap * sizeof *ids);
-    unsigned *flags = malloc(cap * sizeof *flags);
+    struct config_catalog l;
+    config_catalog_init(&l, "signature", signature_validate, c->report, c->report_ctx);
+    if (c->builtin)
+        load_builtins(&l);
+    config_catalog_drop_ins(&l);
+    int n = jv_array_length(jv_copy(c->drop_ins));
     for (int i = 0; i < n; i++) {
+        jv kept = jv_array_get(jv_copy(c->drop_ins), i);
+        jv source = jv_array_get(jv_copy(kept), 1);
+        l.sink.entry(l.sink.ctx, jv_array_get(jv_copy(kept), 0), jv_string_value(source));
+        jv_free(source);
+        jv_free(kept);
+    }
+    return config_catalog_finish(&l, NULL);
+}
+
+/* Adds each of a signature's literals (an array, borrowed) to the prefilter's list. */
+static int add_literals(jv ls, unsigned sig, struct signature *s, char ***lit, unsigned **ids,
+                        size_t *nl, size_t *cap)
+{
+    for (int k = 0; k < jv_array_length(jv_copy(ls)); k++) {
+        jv one = jv_array_get(jv_copy(ls), k);
+        /* A literal never spans lines: block scans rely on it. */
+        if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0 &&
+            !strchr(jv_string_value(one), '\n')) {
+            if (*nl == *cap) {
+                size_t bigger = *cap ? *cap * 2 : 256;
+                char **l2 = realloc(*lit, bigger * sizeof **lit);
+                if (l2)
+                    *lit = l2;
+                unsigned *i2 = l2 ? realloc(*ids, bigger * sizeof **ids) : NULL;
+                if (i2)
+                    *ids = i2;
+                if (!l2 || !i2) {
+                    jv_free(one);
+                    return -1;
+                }
+                *cap = bigger;
+            }
+            if (!((*lit)[*nl] = strdup(jv_string_value(one)))) {
+                jv_free(one);
+                return -1;
+            }
+            (*ids)[*nl] = sig;
+            size_t len = strlen((*lit)[*nl]);
+            if (len > s->specificity)
+                s->specificity = len;
+            (*nl)++;
+        }
+        jv_free(one);
+    }
+    return 0;
+}
+
+/* One Vectorscan database of every literal, each one's id its signature's index. */
+static int compile_prefilter(struct catalog *c, char **lit, unsigned *ids, size_t nl,
+                             struct heal_error *err)
+{
+    if (nl == 0)
+        return 0;
+    if (!(c->hs = hs_lib_load(err)))
+        return -1;
+    size_t *lens = malloc(nl * sizeof *lens);
+    /* Not SINGLEMATCH: a block scan needs every occurrence. */
+    unsigned *flags = calloc(nl, sizeof *flags);
+    if (!lens || !flags) {
+        free(lens), free(flags);
+        return heal_error_set(err, "out of memory");
+    }
+    for (size_t i = 0; i < nl; i++)
+        lens[i] = strlen(lit[i]);
+    hs_compile_error_t *ce = NULL;
+    /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
+    hs_error_t hc = c->hs->compile_lit_multi((const char *const *)lit, flags, ids, lens,
+                                             (unsigned)nl, HS_MODE_BLOCK, NULL, &c->db, &ce);
+    free(lens), free(flags);
+    if (hc != HS_SUCCESS) {
+        heal_error_set(err, "prefilter: %s", ce ? ce->message : "compile failed");
+        c->hs->free_compile_error(ce);
+        return -1;
+    }
+    if (c->hs->alloc_scratch(c->db, &c->scratch) != HS_SUCCESS)
+        return heal_error_set(err, "prefilter: cannot allocate scratch space");
+    return 0;
+}
+
+/* Builds the signatures from the merged entries (borrowed): PCRE2 with JIT, the prefilter. */
+static int build(struct catalog *c, jv entries, struct heal_error *err)
+{
+    int n = jv_array_length(jv_copy(entries));
+    size_t slots = (size_t)(n ? n : 1);
+    c->sigs = calloc(slots, sizeof *c->sigs);
+    c->hit = calloc(slots, 1);
+    c->hits = calloc(slots, sizeof *c->hits);
+    c->md = pcre2_match_data_create(64, NULL);
+    c->mctx = pcre2_match_context_create(NULL);
+    if (!c->sigs || !c->hit || !c->hits || !c->md || !c->mctx)
+        return heal_error_set(err, "out of memory");
+    pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
+    pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
+    char **lit = NULL;
+    unsigned *ids = NULL;
+    size_t nl = 0, cap = 0;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
         jv e = jv_array_get(jv_copy(entries), i);
         struct signature *s = &c->sigs[c->n];
         struct heal_error e2;
@@ -245,68 +396,42 @@ static struct catalog *catalog_build(struct config_catalog *l, unsigned *problem
             jv_free(e);
             continue;
         }
+        jv pats = jv_object_get(jv_copy(e), jv_string("patterns"));
         jv ls = jv_object_get(jv_copy(e), jv_string("literals"));
-        for (int k = 0; k < jv_array_length(jv_copy(ls)); k++) {
-            jv one = jv_array_get(jv_copy(ls), k);
-            /* A literal never spans lines: block scans rely on it. */
-            if (jv_get_kind(one) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(one)) > 0 &&
-                !strchr(jv_string_value(one), '\n')) {
-                if (nl == cap) {
-                    cap *= 2;
-                    lit = realloc(lit, cap * sizeof *lit);
-                    ids = realloc(ids, cap * sizeof *ids);
-                    flags = realloc(flags, cap * sizeof *flags);
-                }
-                /* Vectorscan's hs_compile_lit_multi takes raw bytes. */
-                lit[nl] = strdup(jv_string_value(one));
-                ids[nl] = (unsigned)c->n;
-                /* Not SINGLEMATCH: a block scan needs every occurrence. */
-                flags[nl] = 0;
-                size_t len = strlen(lit[nl]);
-                if (len > s->specificity)
-                    s->specificity = len;
-                nl++;
-            }
-            jv_free(one);
-        }
+        c->n++; /* freed with the catalog from here on */
+        if (patterns_compile(pats, s, true, err) != 0)
+            rc = -1; /* validated at load: only when out of memory */
+        else if (add_literals(ls, (unsigned)(c->n - 1), s, &lit, &ids, &nl, &cap) != 0)
+            rc = heal_error_set(err, "out of memory");
+        jv_free(pats);
         jv_free(ls);
         jv_free(e);
-        c->n++;
     }
-    jv_free(entries);
-    c->hit = calloc(c->n ? c->n : 1, 1);
-    c->hits = calloc(c->n ? c->n : 1, sizeof *c->hits);
-    c->md = pcre2_match_data_create(64, NULL);
-    c->mctx = pcre2_match_context_create(NULL);
-    if (c->mctx) {
-        pcre2_set_match_limit(c->mctx, CATALOG_MATCH_LIMIT);
-        pcre2_set_depth_limit(c->mctx, CATALOG_MATCH_LIMIT / 10);
-    }
-    int ok = 0;
-    if (nl > 0) {
-        size_t *lens = malloc(nl * sizeof *lens);
-        for (size_t i = 0; i < nl; i++)
-            lens[i] = strlen(lit[i]);
-        hs_compile_error_t *ce = NULL;
-        if (hs_compile_lit_multi((const char *const *)lit, flags, ids, lens, (unsigned)nl,
-                                 HS_MODE_BLOCK, NULL, &c->db, &ce) != HS_SUCCESS) {
-            heal_error_set(err, "prefilter: %s", ce ? ce->message : "compile failed");
-            hs_free_compile_error(ce);
-            ok = -1;
-        } else if (hs_alloc_scratch(c->db, &c->scratch) != HS_SUCCESS) {
-            heal_error_set(err, "prefilter: cannot allocate scratch space");
-            ok = -1;
-        }
-        free(lens);
-    }
+    if (rc == 0)
+        rc = compile_prefilter(c, lit, ids, nl, err);
     for (size_t i = 0; i < nl; i++)
         free(lit[i]);
-    free(lit), free(ids), free(flags);
-    if (ok != 0) {
-        catalog_free(c);
-        return NULL;
-    }
-    return c;
+    free(lit), free(ids);
+    return rc;
+}
+
+int catalog_prepare(struct catalog *c, struct heal_error *err)
+{
+    if (c->prepared)
+        return 0;
+    if (c->unusable)
+        return heal_error_set(err, "the signature catalog could not be compiled");
+    c->unusable = true; /* until everything below has worked */
+    jv entries = merged_entries(c);
+    int rc = build(c, entries, err);
+    jv_free(entries);
+    if (rc != 0)
+        return -1;
+    jv_free(c->drop_ins);
+    c->drop_ins = jv_null();
+    c->unusable = false;
+    c->prepared = true;
+    return 0;
 }
 
 void catalog_free(struct catalog *c)
@@ -316,9 +441,12 @@ void catalog_free(struct catalog *c)
     for (size_t i = 0; i < c->n; i++)
         signature_free(&c->sigs[i]);
     free(c->sigs);
-    hs_free_scratch(c->scratch);
-    hs_free_database(c->db);
+    if (c->hs) {
+        c->hs->free_scratch(c->scratch);
+        c->hs->free_database(c->db);
+    }
     free(c->hit), free(c->hits), free(c->ends);
+    jv_free(c->drop_ins);
     pcre2_match_data_free(c->md);
     pcre2_match_context_free(c->mctx);
     free(c);
@@ -340,7 +468,7 @@ static void prefilter(struct catalog *c, const char *line, size_t len)
 {
     c->nhits = 0;
     if (c->db && len > 0)
-        hs_scan(c->db, line, (unsigned)len, 0, c->scratch, on_literal, c);
+        c->hs->scan(c->db, line, (unsigned)len, 0, c->scratch, on_literal, c);
     for (size_t i = 0; i < c->nhits; i++)
         c->hit[c->hits[i]] = 0;
 }
@@ -370,8 +498,24 @@ static jv capture_facts(const pcre2_code *re, pcre2_match_data *md, const char *
     return facts;
 }
 
+/* Matching compiles the catalog first; a failure to (out of memory) is said once. */
+static bool ready_to_match(struct catalog *c)
+{
+    if (c->prepared)
+        return true;
+    bool first = !c->unusable;
+    struct heal_error err;
+    if (catalog_prepare(c, &err) == 0)
+        return true;
+    if (first)
+        log_error("catalog", "%s", err.msg);
+    return false;
+}
+
 int catalog_match_line(struct catalog *c, const char *line, size_t len, struct catalog_match *m)
 {
+    if (!ready_to_match(c))
+        return 0;
     prefilter(c, line, len);
     const struct signature *best = NULL;
     double best_score = 0;
@@ -436,8 +580,10 @@ void catalog_scan_block(struct catalog *c, const char *data, size_t len, catalog
 {
     c->nends = 0;
     c->ends_overflow = false;
+    if (!ready_to_match(c))
+        return;
     if (c->db && len > 0)
-        hs_scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
+        c->hs->scan(c->db, data, (unsigned)len, 0, c->scratch, on_block_hit, c);
     if (c->ends_overflow) {
         /* A block dense with hits: every line goes the per-line way. */
         for (size_t at = 0; at < len;) {

@@ -51,9 +51,10 @@ int catalog_category_index(const char *name);
 struct catalog;
 
 /*
- * Loads the built-ins and config_dir/signatures.d (config_dir may be NULL).
- * Problems go to report; returns NULL only when nothing usable remains
- * (err says why).
+ * The built-ins and config_dir/signatures.d (config_dir may be NULL):
+ * the drop-ins are read and validated now, their problems going to
+ * report; the rest waits for catalog_prepare.  NULL only when out of
+ * memory (err says so).
  */
 struct catalog *catalog_load(const char *config_dir, config_error_fn *report, void *ctx,
                              unsigned *problems, struct heal_error *err);
@@ -62,8 +63,19 @@ struct catalog *catalog_load_buffer(const char *buf, size_t len, const char *nam
                                     config_error_fn *report, void *ctx, unsigned *problems,
                                     struct heal_error *err);
 void catalog_free(struct catalog *c);
-size_t catalog_size(const struct catalog *c);
-const struct signature *catalog_get(const struct catalog *c, size_t i);
+/*
+ * Builds the signatures: the built-ins with the drop-ins over them, every
+ * pattern compiled (PCRE2, JIT), the Vectorscan literal database.
+ * Loading only reads and validates the drop-ins: a stream that never
+ * needs a match (healthy check records) never pays for the catalog, some
+ * megabytes.  Matching calls it on first use; it is done once.  Returns
+ * 0, or -1 with err (only when out of memory: the drop-ins were checked
+ * at load, the built-ins by the tests).
+ */
+int catalog_prepare(struct catalog *c, struct heal_error *err);
+/* The merged signatures (compiling the catalog first: catalog_prepare). */
+size_t catalog_size(struct catalog *c);
+const struct signature *catalog_get(struct catalog *c, size_t i);
 
 /* The best match of one line. */
 struct catalog_match {

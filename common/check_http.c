@@ -17,11 +17,11 @@
 #include "check_report.h"
 #include "check_runner.h"
 #include "clock.h"
+#include "curl_lib.h"
 #include "jsoncheck.h"
 #include "signals.h"
 #include "size.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jq.h>
 #include <math.h>
@@ -173,22 +173,27 @@ static int parse_url(struct http_settings *s, const char *url, struct heal_error
 {
     if (strlen(url) > HTTP_URL_MAX)
         return heal_error_set(err, "field 'url': longer than %d bytes", HTTP_URL_MAX);
-    CURLU *u = curl_url();
+    /* An http check is what makes heal-check load libcurl (see curl_lib.h). */
+    struct heal_error why;
+    const struct curl_lib *curl = curl_lib_load(&why);
+    if (!curl)
+        return heal_error_set(err, "%s", why.msg);
+    CURLU *u = curl->url();
     if (!u)
         return heal_error_set(err, "out of memory");
     int rc = 0;
     char *scheme = NULL, *shown = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    CURLUcode uc = curl->url_set(u, CURLUPART_URL, url, 0);
     /* The common forms need no second look from libcurl (it costs as much
      * as the check itself in a run of 1,000): the scheme by its prefix, and
      * a URL without '@' carries no password to hide. */
     bool http = strncasecmp(url, "http://", 7) == 0, https = strncasecmp(url, "https://", 8) == 0;
     if (uc != CURLUE_OK)
         rc = heal_error_set(err, "field 'url': '%.200s' is not a URL: %s", url,
-                            curl_url_strerror(uc));
+                            curl->url_strerror(uc));
     else if (!http && !https) {
         /* Another spelling: libcurl says what the scheme is. */
-        if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme)
+        if (curl->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme)
             rc = heal_error_set(err, "field 'url': '%.200s' has no scheme", url);
         else if (!(http = strcasecmp(scheme, "http") == 0) &&
                  !(https = strcasecmp(scheme, "https") == 0))
@@ -198,8 +203,8 @@ static int parse_url(struct http_settings *s, const char *url, struct heal_error
     }
     if (rc == 0 && strchr(url, '@')) {
         /* Records leave the host: a password in the URL must not. */
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
-        if (curl_url_get(u, CURLUPART_URL, &shown, 0) != CURLUE_OK || !shown)
+        curl->url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        if (curl->url_get(u, CURLUPART_URL, &shown, 0) != CURLUE_OK || !shown)
             rc = heal_error_set(err, "field 'url': cannot be shown: out of memory");
     }
     if (rc == 0) {
@@ -207,9 +212,9 @@ static int parse_url(struct http_settings *s, const char *url, struct heal_error
         s->url = strdup(url);
         s->url_shown = strdup(shown ? shown : url);
     }
-    curl_free(scheme);
-    curl_free(shown);
-    curl_url_cleanup(u);
+    curl->free(scheme);
+    curl->free(shown);
+    curl->url_cleanup(u);
     return rc;
 }
 
@@ -241,7 +246,8 @@ static int parse_headers(struct http_settings *s, jv h, struct heal_error *err)
                                     HTTP_HEADER_LINE_MAX);
             } else {
                 /* "Name;" is how libcurl sends a header with an empty value. */
-                struct curl_slist *n = curl_slist_append(s->headers, line);
+                const struct curl_lib *curl = curl_lib_load(NULL);
+                struct curl_slist *n = curl ? curl->slist_append(s->headers, line) : NULL;
                 if (!n)
                     rc = heal_error_set(err, "out of memory");
                 else
@@ -419,7 +425,8 @@ static void http_release(struct check_def *def)
     free(s->url);
     free(s->url_shown);
     free(s->method);
-    curl_slist_free_all(s->headers);
+    if (s->headers) /* made by libcurl, so it is loaded */
+        curl_lib()->slist_free_all(s->headers);
     free(s->body);
     free(s->contains);
     free(s->regex_text);
@@ -581,6 +588,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 static int http_start(struct check_task *task, struct check_result *result)
 {
+    const struct curl_lib *curl = curl_lib();
     const struct http_settings *s = task->def->kind_data;
     struct http_run *r = malloc(sizeof *r);
     CURL *e = r ? check_runner_easy(task->runner) : NULL;
@@ -598,7 +606,7 @@ static int http_start(struct check_task *task, struct check_result *result)
 #define SET(option, value)                                                                         \
     do {                                                                                           \
         if (c == CURLE_OK)                                                                         \
-            c = curl_easy_setopt(e, option, value);                                                \
+            c = curl->easy_setopt(e, option, value);                                               \
     } while (0)
     SET(CURLOPT_PRIVATE, (void *)task); /* the runner finds the task by it */
     SET(CURLOPT_URL, s->url);
@@ -641,15 +649,15 @@ static int http_start(struct check_task *task, struct check_result *result)
 #undef SET
     if (c != CURLE_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot set up the HTTP transfer: %s",
-                         curl_easy_strerror(c));
+                         curl->easy_strerror(c));
         check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
     }
-    CURLMcode mc = curl_multi_add_handle(check_runner_multi(task->runner), e);
+    CURLMcode mc = curl->multi_add_handle(check_runner_multi(task->runner), e);
     if (mc != CURLM_OK) {
         check_result_set(result, NAGIOS_UNKNOWN, "cannot start the HTTP transfer: %s",
-                         curl_multi_strerror(mc));
+                         curl->multi_strerror(mc));
         check_runner_easy_done(task->runner, e);
         free(r);
         return 1;
@@ -764,9 +772,10 @@ struct http_cert {
 
 static void read_cert(CURL *e, struct http_cert *c)
 {
+    const struct curl_lib *curl = curl_lib();
     struct curl_certinfo *ci = NULL;
     memset(c, 0, sizeof *c);
-    if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+    if (curl->easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
         return;
     /* The first certificate of the chain is the server's own. */
     for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
@@ -881,26 +890,28 @@ static int body_asserts(const struct http_settings *s, const struct http_run *r,
 /* "connect to HOST port N failed: strerror", as check_curl words it. */
 static void connect_failure(CURL *e, char *out, size_t size, const char *fallback)
 {
+    const struct curl_lib *curl = curl_lib();
     char *url = NULL, *host = NULL, *port = NULL;
     long os_errno = 0;
-    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
-    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-    CURLU *u = curl_url();
-    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && os_errno)
+    curl->easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+    curl->easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    CURLU *u = curl->url();
+    if (u && url && curl->url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl->url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl->url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && os_errno)
         snprintf(out, size, "connect to %s port %s failed: %s", host, port,
                  strerror((int)os_errno));
     else
         snprintf(out, size, "%s", fallback);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    curl->free(host);
+    curl->free(port);
+    curl->url_cleanup(u);
 }
 
 /* The phases of the transfer in seconds, as a JSON object. */
 static void timings(CURL *e, struct check_result *result)
 {
+    const struct curl_lib *curl = curl_lib();
     static const struct {
         const char *name;
         CURLINFO info;
@@ -914,7 +925,7 @@ static void timings(CURL *e, struct check_result *result)
     size_t n = 0;
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
         curl_off_t us = 0;
-        if (curl_easy_getinfo(e, phases[i].info, &us) == CURLE_OK) {
+        if (curl->easy_getinfo(e, phases[i].info, &us) == CURLE_OK) {
             names[n] = phases[i].name;
             seconds[n++] = (double)us / 1e6;
         }
@@ -924,28 +935,29 @@ static void timings(CURL *e, struct check_result *result)
 
 static void evaluate(struct check_task *task, struct http_run *r, struct check_result *result)
 {
+    const struct curl_lib *curl = curl_lib();
     const struct http_settings *s = r->s;
     const struct check_def *def = task->def;
     CURL *e = r->easy;
     CURLcode code = (CURLcode)task->curl_result;
     long status = 0, redirects = 0;
     curl_off_t total_us = 0, size = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
-    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &size);
+    curl->easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl->easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    curl->easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl->easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &size);
     double seconds = (double)total_us / 1e6;
     if (status > 0)
         check_result_evidence_number(result, "status_code", (double)status);
     check_result_evidence_number(result, "redirects", (double)redirects);
     char *effective = NULL;
-    if (redirects > 0 && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
+    if (redirects > 0 && curl->easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
         effective)
         excerpt(result, "effective_url", effective, strlen(effective), HTTP_URL_MAX);
     timings(e, result);
 
     if (code != CURLE_OK) {
-        const char *why = r->error[0] ? r->error : curl_easy_strerror(code);
+        const char *why = r->error[0] ? r->error : curl->easy_strerror(code);
         check_result_evidence_text(result, "error", why, strlen(why));
         char t[32];
         format_seconds(def->timeout_ms, t, sizeof t);
@@ -1030,9 +1042,10 @@ static void evaluate(struct check_task *task, struct http_run *r, struct check_r
 
 static void http_finish(struct check_task *task, struct check_result *result)
 {
+    const struct curl_lib *curl = curl_lib();
     struct http_run *r = task->data;
     const struct http_settings *s = r->s;
-    curl_multi_remove_handle(check_runner_multi(task->runner), r->easy);
+    curl->multi_remove_handle(check_runner_multi(task->runner), r->easy);
     check_result_evidence_text(result, "url", s->url_shown, strlen(s->url_shown));
     if (task->finished_early) {
         evaluate(task, r, result);

@@ -1,5 +1,6 @@
 #include "check_runner.h"
 #include "clock.h"
+#include "curl_lib.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -16,12 +17,16 @@ struct curl_watch {
 };
 
 struct check_runner {
-    CURLM *multi;
+    CURLM *multi; /* NULL until the first HTTP transfer */
+    const struct curl_lib *curl;
     int jobs;
     CURL **spare_easy; /* reset easy handles, up to jobs */
     int nspare_easy;
-    struct curl_watch sockets[RUNNER_CURL_SOCKETS_MAX];
-    int nsockets;
+    /* Grown as libcurl opens sockets, up to RUNNER_CURL_SOCKETS_MAX: a
+     * fixed table of them (32 KiB, and as much again in each poll set)
+     * was resident in every heal-check, HTTP checks or not. */
+    struct curl_watch *sockets;
+    int nsockets, cap_sockets;
     int64_t curl_due_mono_ms; /* -1: libcurl wants no timeout call */
     void (*before_wait)(void *ctx);
     void *before_wait_ctx;
@@ -40,8 +45,16 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
         return 0;
     }
     if (i == r->nsockets) {
-        if (r->nsockets == RUNNER_CURL_SOCKETS_MAX)
-            return -1; /* libcurl fails that transfer; the check reports it */
+        if (r->nsockets == r->cap_sockets) {
+            int cap = r->cap_sockets ? r->cap_sockets * 2 : 16;
+            struct curl_watch *more =
+                cap <= RUNNER_CURL_SOCKETS_MAX ? realloc(r->sockets, (size_t)cap * sizeof *more)
+                                               : NULL;
+            if (!more)
+                return -1; /* libcurl fails that transfer; the check reports it */
+            r->sockets = more;
+            r->cap_sockets = cap;
+        }
         r->nsockets++;
     }
     r->sockets[i].fd = fd;
@@ -62,11 +75,13 @@ static void collect_curl_messages(struct check_runner *r)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(r->multi, &left))) {
+    if (!r->multi)
+        return;
+    while ((msg = r->curl->multi_info_read(r->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         struct check_task *t = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        r->curl->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         if (t) {
             t->curl_result = (int)msg->data.result;
             t->finished_early = true;
@@ -88,31 +103,30 @@ struct check_runner *check_runner_new(int jobs, struct heal_error *err)
         heal_error_set(err, "--jobs must be 1 to %d", CHECK_RUNNER_JOBS_MAX);
         return NULL;
     }
-    static bool curl_ready; /* curl_global_init must run once per process */
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            heal_error_set(err, "libcurl failed to initialise");
-            return NULL;
-        }
-        curl_ready = true;
-    }
     struct check_runner *r = calloc(1, sizeof *r);
-    if (!r || !(r->spare_easy = calloc((size_t)jobs, sizeof *r->spare_easy)) ||
-        !(r->multi = curl_multi_init())) {
-        if (r)
-            free(r->spare_easy);
+    if (!r || !(r->spare_easy = calloc((size_t)jobs, sizeof *r->spare_easy))) {
         free(r);
         heal_error_set(err, "out of memory");
         return NULL;
     }
     r->jobs = jobs;
     r->curl_due_mono_ms = -1;
-    curl_multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)jobs);
-    curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
-    curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
     return r;
+}
+
+/* libcurl is loaded, and the multi handle made, by the first HTTP transfer. */
+static int start_curl(struct check_runner *r)
+{
+    if (r->multi)
+        return 0;
+    if (!(r->curl = curl_lib_load(NULL)) || !(r->multi = r->curl->multi_init()))
+        return -1;
+    r->curl->multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r->jobs);
+    r->curl->multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    r->curl->multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
+    r->curl->multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    r->curl->multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
+    return 0;
 }
 
 void check_runner_free(struct check_runner *r)
@@ -120,9 +134,11 @@ void check_runner_free(struct check_runner *r)
     if (!r)
         return;
     while (r->nspare_easy > 0)
-        curl_easy_cleanup(r->spare_easy[--r->nspare_easy]);
+        r->curl->easy_cleanup(r->spare_easy[--r->nspare_easy]);
     free(r->spare_easy);
-    curl_multi_cleanup(r->multi);
+    free(r->sockets);
+    if (r->multi)
+        r->curl->multi_cleanup(r->multi);
     free(r);
 }
 
@@ -134,17 +150,19 @@ void check_runner_before_wait(struct check_runner *r, void (*fn)(void *ctx), voi
 
 CURL *check_runner_easy(struct check_runner *r)
 {
-    return r->nspare_easy > 0 ? r->spare_easy[--r->nspare_easy] : curl_easy_init();
+    if (r->nspare_easy > 0)
+        return r->spare_easy[--r->nspare_easy];
+    return start_curl(r) == 0 ? r->curl->easy_init() : NULL;
 }
 
 void check_runner_easy_done(struct check_runner *r, CURL *easy)
 {
     if (r->nspare_easy == r->jobs) {
-        curl_easy_cleanup(easy);
+        r->curl->easy_cleanup(easy);
         return;
     }
     /* Options point into the finished run's memory: forget them now. */
-    curl_easy_reset(easy);
+    r->curl->easy_reset(easy);
     r->spare_easy[r->nspare_easy++] = easy;
 }
 
@@ -189,6 +207,24 @@ static void start(struct check_runner *r, struct slot *s, check_result_fn *fn, v
     }
 }
 
+/* Room in the poll set for need fds: libcurl's sockets come and go. */
+static int poll_room(struct pollfd **fds, int **owner, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t bigger = *cap * 2 > need ? *cap * 2 : need;
+    struct pollfd *f = realloc(*fds, bigger * sizeof **fds);
+    if (!f)
+        return -1;
+    *fds = f;
+    int *o = realloc(*owner, bigger * sizeof **owner);
+    if (!o)
+        return -1;
+    *owner = o;
+    *cap = bigger;
+    return 0;
+}
+
 static bool wanted(const struct slot *s, long count)
 {
     return count == 0 || s->runs < count;
@@ -199,7 +235,7 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
 {
     struct slot *slots = calloc(n ? n : 1, sizeof *slots);
     /* Each task may poll CHECK_POLLFD_MAX fds, each check one watch fd. */
-    size_t cap = n * (CHECK_POLLFD_MAX + 1) + RUNNER_CURL_SOCKETS_MAX + 1;
+    size_t cap = n * (CHECK_POLLFD_MAX + 1) + 1;
     struct pollfd *fds = calloc(cap, sizeof *fds);
     int *owner = calloc(cap, sizeof *owner);
     if (!slots || !fds || !owner) {
@@ -292,6 +328,10 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
         if (!pending)
             break;
         /* libcurl's sockets join the poll set, owned by no check (INT_MIN). */
+        if (poll_room(&fds, &owner, &cap, (size_t)nfds + (size_t)r->nsockets) != 0) {
+            rc = heal_error_set(err, "out of memory for %d sockets", r->nsockets);
+            break;
+        }
         int first_curl = nfds;
         for (int c = 0; c < r->nsockets; c++) {
             fds[nfds] = (struct pollfd){.fd = r->sockets[c].fd, .events = r->sockets[c].events};
@@ -322,11 +362,11 @@ int check_runner_run(struct check_runner *r, struct check_def *defs, size_t n, l
             int ev = ((fds[j].revents & POLLIN) ? CURL_CSELECT_IN : 0) |
                      ((fds[j].revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
                      ((fds[j].revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0);
-            curl_multi_socket_action(r->multi, fds[j].fd, ev, &still);
+            r->curl->multi_socket_action(r->multi, fds[j].fd, ev, &still);
         }
         if (r->curl_due_mono_ms >= 0 && clock_mono_ms() >= r->curl_due_mono_ms) {
             r->curl_due_mono_ms = -1;
-            curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+            r->curl->multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &still);
         }
         collect_curl_messages(r);
         nfds = first_curl;

@@ -1,11 +1,11 @@
 /* llm_client.c — one bounded question to a model, both wire protocols (see llm_client.h). */
 #include "llm_client.h"
 #include "clock.h"
+#include "curl_lib.h"
 #include "jsoncheck.h"
 #include "redact.h"
 #include "signals.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +72,8 @@ static char *key_header(const struct llm_config *c)
     return asprintf(&h, "%s%s", name, c->api_key) < 0 ? NULL : h;
 }
 
-static struct curl_slist *headers(const struct llm_config *c, char *key)
+static struct curl_slist *headers(const struct curl_lib *curl, const struct llm_config *c,
+                                  char *key)
 {
     struct curl_slist *h = NULL, *n;
     const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
@@ -81,18 +82,18 @@ static struct curl_slist *headers(const struct llm_config *c, char *key)
                                : NULL,
                            NULL};
     for (int i = 0; fixed[i]; i++) {
-        if (!(n = curl_slist_append(h, fixed[i])))
+        if (!(n = curl->slist_append(h, fixed[i])))
             goto oom;
         h = n;
     }
     if (key) {
-        if (!(n = curl_slist_append(h, key)))
+        if (!(n = curl->slist_append(h, key)))
             goto oom;
         h = n;
     }
     return h;
 oom:
-    curl_slist_free_all(h);
+    curl->slist_free_all(h);
     return NULL;
 }
 
@@ -186,17 +187,18 @@ static char *answer_text(const struct llm_config *c, const struct body *b, struc
 
 
 /* One HTTP exchange.  Returns the curl code; *status and the body are filled. */
-static CURLcode post(const struct llm_config *c, const char *json, struct curl_slist *h,
-                     int64_t left_ms, struct body *b, long *status, int64_t *retry_after_ms)
+static CURLcode post(const struct curl_lib *curl, const struct llm_config *c, const char *json,
+                     struct curl_slist *h, int64_t left_ms, struct body *b, long *status,
+                     int64_t *retry_after_ms)
 {
-    CURL *e = curl_easy_init();
+    CURL *e = curl->easy_init();
     if (!e)
         return CURLE_OUT_OF_MEMORY;
     int64_t connect = c->connect_timeout_ms < left_ms ? c->connect_timeout_ms : left_ms;
     CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                                              \
     if (rc == CURLE_OK)                                                                            \
-    rc = curl_easy_setopt(e, opt, val)
+    rc = curl->easy_setopt(e, opt, val)
     SET(CURLOPT_URL, c->url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must not carry the key elsewhere */
@@ -211,14 +213,14 @@ static CURLcode post(const struct llm_config *c, const char *json, struct curl_s
     SET(CURLOPT_WRITEDATA, b);
 #undef SET
     if (rc == CURLE_OK)
-        rc = curl_easy_perform(e);
+        rc = curl->easy_perform(e);
     *status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+    curl->easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
     curl_off_t after = 0;
     *retry_after_ms = -1;
-    if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+    if (curl->easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
         *retry_after_ms = (int64_t)after * 1000;
-    curl_easy_cleanup(e);
+    curl->easy_cleanup(e);
     return rc;
 }
 
@@ -240,10 +242,14 @@ char *llm_client_ask(const struct llm_config *c, const struct llm_request *r,
     if (!call)
         call = &local;
     *call = local;
+    /* The first question loads libcurl (see curl_lib.h). */
+    const struct curl_lib *curl = curl_lib_load(err);
+    if (!curl)
+        return NULL;
     int64_t start = clock_mono_ms(), deadline = start + c->timeout_ms;
     bool schema = c->json_schema && c->provider == LLM_PROVIDER_OPENAI;
     char *key = key_header(c);
-    struct curl_slist *h = headers(c, key);
+    struct curl_slist *h = headers(curl, c, key);
     if (key) {
         explicit_bzero(key, strlen(key));
         free(key);
@@ -262,8 +268,8 @@ char *llm_client_ask(const struct llm_config *c, const struct llm_request *r,
         long status = 0;
         int64_t retry_after = -1;
         call->attempts++;
-        CURLcode rc = post(c, jv_string_value(dumped), h, deadline - clock_mono_ms(), &b, &status,
-                           &retry_after);
+        CURLcode rc = post(curl, c, jv_string_value(dumped), h, deadline - clock_mono_ms(), &b,
+                           &status, &retry_after);
         jv_free(dumped);
         call->status = status;
         char detail[LLM_ERROR_TEXT_MAX + 4];
@@ -288,7 +294,7 @@ char *llm_client_ask(const struct llm_config *c, const struct llm_request *r,
         else if (rc == CURLE_OPERATION_TIMEDOUT)
             heal_error_set(err, "no answer within %llds", (long long)(c->timeout_ms / 1000));
         else
-            heal_error_set(err, "%s", curl_easy_strerror(rc));
+            heal_error_set(err, "%s", curl->easy_strerror(rc));
         if (!retryable(rc, status) || retries-- <= 0)
             break;
         int64_t wait = retry_after >= 0 ? retry_after : backoff;
@@ -307,7 +313,7 @@ char *llm_client_ask(const struct llm_config *c, const struct llm_request *r,
         }
     }
 out:
-    curl_slist_free_all(h);
+    curl->slist_free_all(h);
     call->ms = clock_mono_ms() - start;
     return answer;
 }

@@ -72,7 +72,9 @@ struct loop {
     int nstages;
     int held_r[LOOP_STAGES_MAX], held_w[LOOP_STAGES_MAX]; /* pipe after stage i */
     struct inbound last;                                   /* the last stage's output */
-    struct worker workers[LOOP_WORKERS_MAX];
+    /* As many as configured, on the heap: LOOP_WORKERS_MAX of them zeroed
+     * on the stack made 90 KiB resident for good. */
+    struct worker *workers;
     int nworkers;
     struct pending *pending;
     size_t npending, cap_pending;
@@ -624,8 +626,12 @@ static int build(struct loop *l, struct loop_paths *paths, struct heal_error *er
         n = 1;
         argv_add(s->argv, &n, "--format=json");
         argv_add_list(s->argv, &n, cfg->stage_args);
-        l->nworkers = cfg->workers < 1 ? 1 : cfg->workers > LOOP_WORKERS_MAX ? LOOP_WORKERS_MAX
-                                                                              : cfg->workers;
+        int nworkers = cfg->workers < 1                  ? 1
+                       : cfg->workers > LOOP_WORKERS_MAX ? LOOP_WORKERS_MAX
+                                                         : cfg->workers;
+        if (!(l->workers = calloc((size_t)nworkers, sizeof *l->workers)))
+            return heal_error_set(err, "out of memory");
+        l->nworkers = nworkers;
         snprintf(l->risk_arg, sizeof l->risk_arg, "--max-risk=%s",
                  cfg->max_risk ? cfg->max_risk : "low");
         for (int i = 0; i < l->nworkers; i++) {
@@ -702,6 +708,7 @@ static void teardown(struct loop *l)
         free(l->pending[i].line);
     }
     free(l->pending);
+    free(l->workers);
     jv_free(l->latest);
     close_fd(&l->sigfd);
 }
