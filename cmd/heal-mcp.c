@@ -17,15 +17,18 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define PROG "heal-mcp"
 #define CHILD_OPTIONS_MAX 16
 #define VERBOSE_PASSED_MAX 4
+#define ALGORITHMS_MAX 8
 
 static struct {
-    int allow_exec, read_only, list_tools;
+    int allow_exec, read_only, list_tools, require_at_jwt;
     char *http, *resource, *issuer, *jwks, *tokens, *session_idle, *metrics, *port_file;
+    char *algorithms;
     char **allow_origins, **allow_hosts; /* repeatable */
     double rate, burst;
 } opt = {.rate = MCP_HTTP_DEFAULT_RATE, .burst = MCP_HTTP_DEFAULT_BURST};
@@ -71,6 +74,25 @@ static int serve_http(const struct mcp_tools *tools, const char *const *children
                       struct mcp_audit *audit)
 {
     struct heal_error err;
+    /* --jwt-algorithms=RS256,ES256: jwt_verifier_new refuses a name it does not verify. */
+    char list[256];
+    const char *algorithms[ALGORITHMS_MAX + 1] = {NULL};
+    if (opt.algorithms) {
+        snprintf(list, sizeof list, "%s", opt.algorithms);
+        size_t n = 0;
+        char *save = NULL;
+        for (char *a = strtok_r(list, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
+            if (n == ALGORITHMS_MAX) {
+                log_error(NULL, "--jwt-algorithms: more than %d names", ALGORITHMS_MAX);
+                return HEAL_EXIT_USAGE;
+            }
+            algorithms[n++] = a;
+        }
+        if (n == 0) {
+            log_error(NULL, "--jwt-algorithms: no algorithm named");
+            return HEAL_EXIT_USAGE;
+        }
+    }
     struct mcp_http_config cfg = {
         .tools = tools,
         .child_options = children,
@@ -78,7 +100,9 @@ static int serve_http(const struct mcp_tools *tools, const char *const *children
         .auth = {.resource = opt.resource,
                  .issuer = opt.issuer,
                  .jwks = opt.jwks,
+                 .algorithms = opt.algorithms ? algorithms : NULL,
                  .leeway_s = 60,
+                 .require_at_jwt = opt.require_at_jwt,
                  .tokens_file = opt.tokens},
         .listen = opt.http,
         .allow_origins = (const char *const *)opt.allow_origins,
@@ -118,6 +142,8 @@ static const char *http_only_option(void)
         {opt.tokens, "--tokens"},
         {opt.issuer, "--issuer"},
         {opt.jwks, "--jwks"},
+        {opt.algorithms, "--jwt-algorithms"},
+        {opt.require_at_jwt ? "" : NULL, "--require-at-jwt"},
         {opt.resource, "--resource"},
         {opt.port_file, "--port-file"},
         {opt.allow_hosts, "--allow-host"},
@@ -156,6 +182,10 @@ int main(int argc, const char **argv)
          "accept JWT access tokens from this OAuth/OpenID Connect issuer", "URL"},
         {"jwks", '\0', POPT_ARG_STRING, &opt.jwks, 0,
          "the issuer's keys: a JWKS file or URL (default: its jwks_uri)", "FILE|URL"},
+        {"jwt-algorithms", '\0', POPT_ARG_STRING, &opt.algorithms, 0,
+         "the signature algorithms a token may use (default RS256,ES256,EdDSA)", "LIST"},
+        {"require-at-jwt", '\0', POPT_ARG_NONE, &opt.require_at_jwt, 0,
+         "refuse a JWT whose typ is not at+jwt (RFC 9068); some providers issue JWT", NULL},
         {"tokens", '\0', POPT_ARG_STRING, &opt.tokens, 0,
          "accept the static tokens whose hashes this 0600 file lists", "FILE"},
         {"allow-origin", '\0', POPT_ARG_ARGV, &opt.allow_origins, 0,
@@ -237,7 +267,7 @@ out:
     mcp_tools_free(tools);
     free_strings(opt.allow_origins);
     free_strings(opt.allow_hosts);
-    char *strings[] = {opt.http,   opt.resource,     opt.issuer,  opt.jwks,
+    char *strings[] = {opt.http,   opt.resource,     opt.issuer,  opt.jwks,     opt.algorithms,
                        opt.tokens, opt.session_idle, opt.metrics, opt.port_file};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         free(strings[i]);

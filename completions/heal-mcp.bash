@@ -21,14 +21,14 @@ _heal_mcp()
             return
             ;;
         --http | --resource | --issuer | --allow-origin | --allow-host | --session-idle | \
-            --rate | --burst)
+            --rate | --burst | --jwt-algorithms)
             return
             ;;
     esac
     $split && return
 
     COMPREPLY=($(compgen -W '--read-only --allow-exec --list-tools --http= --resource=
-        --issuer= --jwks= --tokens= --allow-origin= --allow-host= --session-idle= --rate=
+        --issuer= --jwks= --jwt-algorithms= --require-at-jwt --tokens= --allow-origin= --allow-host= --session-idle= --rate=
         --burst= --port-file= --metrics= --verbose --quiet --config-dir= --state-dir= --format= --log-json --version
         --help --usage -v -q' -- "$cur"))
     [[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -10,6 +10,8 @@ complete -c heal-mcp -l http -x -d 'Serve MCP over Streamable HTTP at [ADDR:]POR
 complete -c heal-mcp -l resource -x -d 'Public URL of this server, the token audience'
 complete -c heal-mcp -l issuer -x -d 'Accept JWT access tokens from this issuer'
 complete -c heal-mcp -l jwks -r -F -d 'The issuer keys: a JWKS file or URL'
+complete -c heal-mcp -l jwt-algorithms -x -a 'RS256 ES256 EdDSA RS256,ES256,EdDSA' -d 'The signature algorithms a token may use'
+complete -c heal-mcp -l require-at-jwt -d 'Refuse a JWT whose typ is not at+jwt'
 complete -c heal-mcp -l tokens -r -F -d 'Static token hashes file (0600)'
 complete -c heal-mcp -l allow-origin -x -d 'Also accept this Origin'
 complete -c heal-mcp -l allow-host -x -d 'Also accept this Host'

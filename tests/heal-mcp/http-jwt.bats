@@ -126,3 +126,34 @@ jwks_fetches() {
     use_stderr
     assert_output --partial 'not an https URL'
 }
+
+@test "--jwt-algorithms narrows the algorithms; --require-at-jwt refuses a token typed JWT" {
+    stop_bg mcp
+    http_start --issuer "$ISSUER" --jwt-algorithms ES256 --require-at-jwt
+    http_post "$MCP_INIT" -H "Authorization: Bearer $(mint es256)"
+    assert_equal "$http_status" 200
+    http_post "$MCP_INIT" -H "Authorization: Bearer $(mint good)"
+    assert_equal "$http_status" 401
+    run jq -r '.reason' <(tail -n 1 "$HEAL_STATE_DIR/mcp/audit.ndjson")
+    assert_output 'algorithm not allowed'
+    http_post "$MCP_INIT" -H "Authorization: Bearer $(mint typ-jwt --kid es1)"
+    assert_equal "$http_status" 401
+    run jq -r '.reason' <(tail -n 1 "$HEAL_STATE_DIR/mcp/audit.ndjson")
+    assert_output 'wrong type'
+    # Without --require-at-jwt the same token is accepted: providers that issue typ JWT work.
+    stop_bg mcp
+    http_start --issuer "$ISSUER"
+    http_post "$MCP_INIT" -H "Authorization: Bearer $(mint typ-jwt)"
+    assert_equal "$http_status" 200
+}
+
+@test "an algorithm heal-mcp does not verify is refused when it starts, as is a JWT option without --issuer" {
+    run --separate-stderr heal-mcp --http 127.0.0.1:0 --issuer "$ISSUER" --jwt-algorithms RS256,HS256
+    assert_equal "$status" 2
+    use_stderr
+    assert_output --partial 'HS256'
+    run --separate-stderr heal-mcp --jwt-algorithms ES256
+    assert_equal "$status" 2
+    use_stderr
+    assert_output 'heal-mcp: --jwt-algorithms needs --http (try --help)'
+}
