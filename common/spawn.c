@@ -55,8 +55,8 @@ struct spawn_child {
     size_t in_len;
     size_t in_off;
     int64_t start_ms;
-    int64_t deadline_ms; /* 0: none */
-    int64_t kill_ms;     /* when SIGKILL follows the SIGTERM of a timeout */
+    int64_t deadline_ms;   /* 0: none */
+    int64_t kill_ms;       /* when SIGKILL follows the SIGTERM of a timeout */
     int64_t stop_grace_ms; /* 0: SPAWN_TERM_GRACE_MS; else as spawn_child_stop() asked */
     int64_t exit_ms;
     bool exited; /* seen exiting; still a zombie until spawn_child_finish() */
@@ -614,6 +614,30 @@ static const char **prepare(const struct spawn_options *opt, char **path, int *p
  * daemon_middle() when pid_fd >= 0, else child_exec().  -1 with err if
  * fork failed.
  */
+/* The plan every way of starting opt's program shares; callers add what is theirs. */
+static struct spawn_plan plan_for(const struct spawn_options *opt, const char *path, int path_errno,
+                                  const char *const *envp, int in_fd, int out_fd, int err_fd,
+                                  int status_fd)
+{
+    /* execve() wants mutable arrays it never writes to. */
+    union {
+        const char *const *in;
+        char *const *out;
+    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
+    return (struct spawn_plan){
+        .path = path,
+        .path_errno = path_errno,
+        .argv = argv_cast.out,
+        .envp = envp_cast.out,
+        .cwd = opt->cwd,
+        .in_fd = in_fd,
+        .out_fd = out_fd,
+        .err_fd = err_fd,
+        .status_fd = status_fd,
+        .close_max = close_loop_limit(),
+    };
+}
+
 static _Noreturn void daemon_middle(const struct spawn_plan *plan, int pid_fd);
 
 static pid_t fork_child(const struct spawn_plan *plan, int pid_fd, struct heal_error *err)
@@ -666,26 +690,11 @@ int spawn_attach(const struct spawn_options *opt, int in_fd, int out_fd,
     }
     if ((in_fd >= 0 && (in = dup_above_stdio(in_fd, err)) < 0) ||
         (out = dup_above_stdio(out_fd, err)) < 0 ||
-        (errfd = dup_above_stdio(STDERR_FILENO, err)) < 0 ||
-        pipe_above_stdio(status_pipe, err) < 0)
+        (errfd = dup_above_stdio(STDERR_FILENO, err)) < 0 || pipe_above_stdio(status_pipe, err) < 0)
         goto out;
-    union {
-        const char *const *in;
-        char *const *out;
-    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
-    struct spawn_plan plan = {
-        .path = path,
-        .argv = argv_cast.out,
-        .envp = envp_cast.out,
-        .cwd = opt->cwd,
-        .in_fd = in,
-        .out_fd = out,
-        .err_fd = errfd,
-        .status_fd = status_pipe[1],
-        .close_max = close_loop_limit(),
-        .death_signal = opt->death_signal,
-        .parent = getpid(),
-    };
+    struct spawn_plan plan = plan_for(opt, path, path_errno, envp, in, out, errfd, status_pipe[1]);
+    plan.death_signal = opt->death_signal;
+    plan.parent = getpid();
     pid_t pid = fork_child(&plan, -1, err);
     if (pid < 0)
         goto out;
@@ -750,23 +759,8 @@ struct spawn_child *spawn_start(const struct spawn_options *opt, struct heal_err
         pipe_above_stdio(status_pipe, err) < 0)
         goto fail;
 
-    /* execve() wants mutable arrays it never writes to. */
-    union {
-        const char *const *in;
-        char *const *out;
-    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
-    struct spawn_plan plan = {
-        .path = path,
-        .path_errno = path_errno,
-        .argv = argv_cast.out,
-        .envp = envp_cast.out,
-        .cwd = opt->cwd,
-        .in_fd = in_pipe[0],
-        .out_fd = out_pipe[1],
-        .err_fd = err_pipe[1],
-        .status_fd = status_pipe[1],
-        .close_max = close_loop_limit(),
-    };
+    struct spawn_plan plan =
+        plan_for(opt, path, path_errno, envp, in_pipe[0], out_pipe[1], err_pipe[1], status_pipe[1]);
     c->start_ms = clock_mono_ms();
     c->pid = fork_child(&plan, -1, err);
     if (c->pid < 0)
@@ -1017,22 +1011,8 @@ int spawn_daemon(const struct spawn_options *opt, const char *log_path, pid_t *p
     log_fd = moved;
     if (pipe_above_stdio(status_pipe, err) < 0 || pipe_above_stdio(pid_pipe, err) < 0)
         goto out;
-    union {
-        const char *const *in;
-        char *const *out;
-    } argv_cast = {.in = opt->argv}, envp_cast = {.in = envp};
-    struct spawn_plan plan = {
-        .path = path,
-        .path_errno = path_errno,
-        .argv = argv_cast.out,
-        .envp = envp_cast.out,
-        .cwd = opt->cwd,
-        .in_fd = -1,
-        .out_fd = log_fd,
-        .err_fd = log_fd,
-        .status_fd = status_pipe[1],
-        .close_max = close_loop_limit(),
-    };
+    struct spawn_plan plan =
+        plan_for(opt, path, path_errno, envp, -1, log_fd, log_fd, status_pipe[1]);
     pid_t middle = fork_child(&plan, pid_pipe[1], err);
     if (middle < 0)
         goto out;
