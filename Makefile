@@ -137,7 +137,7 @@ mcp-client: $(MCP_CLIENT)/node_modules/.installed
 test: deps mcp-client
 	$(MAKE) all unit bench-bin
 	$(MAKE) SAN=1 all unit bench-bin
-	@rm -f build/test-counts build/san/test-counts
+	@rm -f build/test-counts build/san/test-counts build/test-failures build/san/test-failures
 	@rc=0; \
 	tests/lib/run-suites build plain || rc=1; \
 	tests/lib/run-suites build/san sanitizer || rc=1; \
