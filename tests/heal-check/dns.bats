@@ -47,7 +47,8 @@ field() {
     assert_valid_records --type check
     [[ $(field .summary) == "cannot resolve nonexistent.invalid: "?* ]]
     assert_equal "$(field .evidence.error)" "$(field '.summary | sub("^[^:]*: "; "")')"
-    [ "$(bc <<<"$elapsed < 3")" = 1 ]
+    # not the 10 s default timeout
+    [ "$(bc <<<"$elapsed < 8")" = 1 ] || fail "took ${elapsed}s"
 }
 
 @test "expected addresses that are all among the answers are OK" {
@@ -116,7 +117,7 @@ while True:
     s.recv(4096)'
     wait_for eval 'test -s "$HEAL_SCRATCH/bg/dnsd.out" || ! heal_pid_alive "$(bg_pid dnsd)"'
     [ -s "$HEAL_SCRATCH/bg/dnsd.out" ] || skip "cannot bind 127.0.0.1:53: $(tail -n1 "$HEAL_SCRATCH/bg/dnsd.err")"
-    printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' >"$HEAL_SCRATCH/resolv.conf"
+    printf 'nameserver 127.0.0.1\noptions timeout:30 attempts:1\n' >"$HEAL_SCRATCH/resolv.conf"
 }
 
 in_namespace() {
@@ -132,16 +133,18 @@ in_namespace() {
     assert_valid_records --type check
     assert_equal "$(field .summary)" "cannot resolve heal.test: timed out after 1 seconds"
     assert_equal "$(field .evidence.timed_out)" true
-    [ "$(bc <<<"$elapsed < 3")" = 1 ]
+    # the 1 s timeout, not the resolver's 30 s
+    [ "$(bc <<<"$elapsed < 10")" = 1 ] || fail "took ${elapsed}s"
     assert_equal "$stderr" "" # a sanitizer build reports leaks and misuse here
 }
 
 @test "a hanging lookup does not hold up other checks" {
     hanging_resolver
     port=$(free_port)
-    run --separate-stderr in_namespace heal-check --dns heal.test --tcp "127.0.0.1:$port" --timeout 2s
+    run --separate-stderr in_namespace heal-check --dns heal.test --tcp "127.0.0.1:$port" --timeout 4s
     assert_failure 2
     assert_valid_records --type check
     assert_equal "$(jq -s -r 'map(.kind) | join(",")' <<<"$output")" tcp,dns
-    assert_equal "$(jq -s -r '.[0].duration_ms < 1000' <<<"$output")" true
+    # held up, it would have taken the lookup's 4 s
+    assert_equal "$(jq -s -r '.[0].duration_ms < 2000' <<<"$output")" true
 }

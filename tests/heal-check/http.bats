@@ -174,14 +174,14 @@ of() {
 }
 
 @test "an answer slower than the timeout is CRITICAL, timed out" {
-    start_slow 5
+    start_slow 30
     local t0=$EPOCHREALTIME
     run --separate-stderr heal-check --http "http://127.0.0.1:$SLOW_PORT/" --timeout 1
     assert_failure 2
     assert_valid_records --type check
     [ "$(field .summary)" = "timed out after 1 s" ]
-    # the timeout, not the server, ended it
-    (( ${EPOCHREALTIME/./} - ${t0/./} < 3000000 ))
+    # the 1 s timeout, not the server's 30 s, ended it
+    (( ${EPOCHREALTIME/./} - ${t0/./} < 15000000 ))
 }
 
 @test "body_contains passes on a match and is CRITICAL without one" {
@@ -377,6 +377,6 @@ of() {
     assert_success
     assert_valid_records --type check
     [ "$(jq -r .status <<<"$output" | grep -c '^ok$')" -eq 20 ]
-    echo "# 20 slow checks took $elapsed_us us" >&3
-    (( elapsed_us < 5000000 ))
+    # one after another would take 20 s
+    (( elapsed_us < 12000000 )) || fail "20 slow checks took $elapsed_us us"
 }

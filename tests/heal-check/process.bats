@@ -179,9 +179,10 @@ checks_file() {
         "\"pidfile\":\"$HEAL_SCRATCH/svc.pid\"}" >/dev/null
     start_bg watch heal-check --watch --checks "$HEAL_SCRATCH/checks.json"
     out=$HEAL_SCRATCH/bg/watch.out
-    wait_for -t 5 grep -q '"status":"ok"' "$out"
+    wait_for -t 20 grep -q '"status":"ok"' "$out"
     kill "$(bg_pid svc)"
-    wait_for -t 5 grep -q '"status":"critical"' "$out"
+    # long before the 60 s interval
+    wait_for -t 20 grep -q '"status":"critical"' "$out"
     end_bg watch
     assert_valid_records "$out"
     [ "$(wc -l <"$out")" -eq 2 ]

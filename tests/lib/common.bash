@@ -115,9 +115,9 @@ use_stderr() {
 
 # wait_for [-t SECONDS] CMD...
 # Runs CMD every 50 ms until it succeeds; fails, naming CMD, once SECONDS
-# (default $HEAL_WAIT_SECONDS or 10) have passed.  A poll, not a sleep.
+# (default $HEAL_WAIT_SECONDS or 20) have passed.  A poll, not a sleep.
 wait_for() {
-    local limit=${HEAL_WAIT_SECONDS:-10}
+    local limit=${HEAL_WAIT_SECONDS:-20}
     if [ "${1-}" = -t ]; then
         limit=$2
         shift 2

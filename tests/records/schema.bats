@@ -165,13 +165,13 @@ EOF
     assert_line --partial "<stdin>:2: (record): not JSON: NaN is not JSON"
 }
 
-@test "validating many records stays fast" {
+@test "validating many records counts every one" {
+    # No timing here: speed belongs to make bench, not to a test that a
+    # loaded machine can fail.
     local i
     for ((i = 0; i < 200; i++)); do cat "$HEAL_FIXTURES/records/valid.ndjson"; done >"$BATS_TEST_TMPDIR/many"
-    local start=${EPOCHREALTIME/[.,]/}
     validate "$BATS_TEST_TMPDIR/many"
     assert_success
-    local elapsed_ms=$(((${EPOCHREALTIME/[.,]/} - start) / 1000))
-    # 2000 records; generous enough for a sanitizer-loaded CI machine
-    [ "$elapsed_ms" -lt 10000 ] || fail "took ${elapsed_ms} ms"
+    assert_output --partial "2000 records"
+    assert_output --partial "0 invalid lines"
 }
