@@ -212,7 +212,7 @@ int main(int argc, const char **argv)
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
     poptSetOtherOptionHelp(pc, "[OPTION...] [FILE...]");
-    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    int status = HEAL_EXIT_USAGE;
     struct heal_error err;
     struct out o = {0};
     struct apply_config cfg = {
@@ -221,16 +221,8 @@ int main(int argc, const char **argv)
     struct journal journal = {.fd = -1};
     struct playbook *pb = NULL;
     check_set_init(&checks);
-    switch (options_settle(pc, rc, PROG, &err)) {
-    case OPTIONS_USAGE:
-        log_error(NULL, "%s", err.msg);
+    if (!options_parse(pc, PROG, NULL, &status))
         goto out;
-    case OPTIONS_DONE:
-        status = HEAL_EXIT_OK;
-        goto out;
-    case OPTIONS_RUN:
-        break;
-    }
     unsigned problems = 0;
     if (parse_policy(&cfg, &problems) != 0)
         goto out;

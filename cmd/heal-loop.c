@@ -606,23 +606,15 @@ static int run_main(int argc, const char **argv)
     /* POSIXMEHARDER: options end at the command's name, so `run make -j2` needs no `--`. */
     poptContext pc = poptGetContext(PROG " run", argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
     poptSetOtherOptionHelp(pc, "[OPTION...] [--] COMMAND [ARG...]");
-    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    int status = HEAL_EXIT_USAGE;
     struct heal_error err;
     struct ci_run_config cfg = {
         .backoff_ms = CI_RUN_BACKOFF_DEFAULT_MS,
         .backoff_max_ms = CI_RUN_BACKOFF_MAX_DEFAULT_MS,
     };
     char bin_dir[PATH_MAX];
-    switch (options_settle(pc, rc, PROG, &err)) {
-    case OPTIONS_USAGE:
-        log_error("run", "%s", err.msg);
+    if (!options_parse(pc, PROG, "run", &status))
         goto out;
-    case OPTIONS_DONE:
-        status = HEAL_EXIT_OK;
-        goto out;
-    case OPTIONS_RUN:
-        break;
-    }
     cfg.argv = (const char *const *)poptGetArgs(pc);
     if (!cfg.argv || !cfg.argv[0] || !cfg.argv[0][0]) {
         log_error("run", "no command given (heal-loop run [OPTION...] -- COMMAND [ARG...])");
@@ -827,21 +819,11 @@ int main(int argc, const char **argv)
     poptContext pc = poptGetContext(name, argc - (sub ? 1 : 0), argv + (sub ? 1 : 0), table, 0);
     if (!sub)
         poptSetOtherOptionHelp(pc, "[OPTION...]\n       heal-loop status|stop|run ...");
-    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
-    struct heal_error err;
-    switch (options_settle(pc, rc, PROG, &err)) {
-    case OPTIONS_USAGE:
-        log_error(NULL, "%s", err.msg);
-        break;
-    case OPTIONS_DONE:
-        status = HEAL_EXIT_OK;
-        break;
-    case OPTIONS_RUN:
+    int status;
+    if (options_parse(pc, PROG, NULL, &status))
         status = !sub                   ? loop_main(pc)
                  : !strcmp(sub, "stop") ? stop_main()
                                         : status_main(pc);
-        break;
-    }
     poptFreeContext(pc);
     free(opt.checks);
     free(opt.name);

@@ -209,20 +209,12 @@ int main(int argc, const char **argv)
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
     poptSetOtherOptionHelp(pc, "[OPTION...]");
-    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    int status = HEAL_EXIT_USAGE;
     struct heal_error err;
     struct mcp_tools *tools = NULL;
     struct mcp_audit *audit = NULL;
-    switch (options_settle(pc, rc, PROG, &err)) {
-    case OPTIONS_USAGE:
-        log_error(NULL, "%s", err.msg);
+    if (!options_parse(pc, PROG, NULL, &status))
         goto out;
-    case OPTIONS_DONE:
-        status = HEAL_EXIT_OK;
-        goto out;
-    case OPTIONS_RUN:
-        break;
-    }
     if (poptPeekArg(pc)) {
         log_error(NULL, "unexpected argument '%s' (try --help)", poptPeekArg(pc));
         goto out;

@@ -152,23 +152,15 @@ int main(int argc, const char **argv)
     log_init(PROG);
     poptContext pc = poptGetContext(PROG, argc, argv, table, 0);
     poptSetOtherOptionHelp(pc, "[OPTION...] [FILE...]");
-    int rc = poptGetNextOpt(pc), status = HEAL_EXIT_USAGE;
+    int status = HEAL_EXIT_USAGE;
     struct heal_error err;
     struct playbook *pb = NULL;
     struct history *h = NULL;
     struct out o = {0};
     struct llm_config llm_cfg = {0};
     o.llm_ctx = llm_ctx;
-    switch (options_settle(pc, rc, PROG, &err)) {
-    case OPTIONS_USAGE:
-        log_error(NULL, "%s", err.msg);
+    if (!options_parse(pc, PROG, NULL, &status))
         goto out;
-    case OPTIONS_DONE:
-        status = HEAL_EXIT_OK;
-        goto out;
-    case OPTIONS_RUN:
-        break;
-    }
     int64_t half_life = HISTORY_HALF_LIFE_DEFAULT_MS;
     if (options_duration("--half-life", opt.half_life, &half_life, &err) != 0) {
         log_error(NULL, "%s", err.msg);

@@ -1,5 +1,6 @@
 #include "options.h"
 #include "duration.h"
+#include "exitcode.h"
 #include "log.h"
 #include "record.h"
 
@@ -106,6 +107,23 @@ enum options_next options_settle(poptContext pc, int rc, const char *progname,
         return OPTIONS_DONE;
     }
     return OPTIONS_RUN;
+}
+
+bool options_parse(poptContext pc, const char *progname, const char *log_ctx, int *status)
+{
+    struct heal_error err;
+    switch (options_settle(pc, poptGetNextOpt(pc), progname, &err)) {
+    case OPTIONS_USAGE:
+        log_error(log_ctx, "%s", err.msg);
+        *status = HEAL_EXIT_USAGE;
+        return false;
+    case OPTIONS_DONE:
+        *status = HEAL_EXIT_OK;
+        return false;
+    case OPTIONS_RUN:
+        break;
+    }
+    return true;
 }
 
 int options_duration(const char *flag, const char *text, int64_t *ms, struct heal_error *err)

@@ -58,6 +58,14 @@ enum options_next {
 enum options_next options_settle(poptContext pc, int rc, const char *progname,
                                  struct heal_error *err);
 
+/*
+ * poptGetNextOpt and options_settle in one, for tables without options that
+ * return a value (popt then returns -1 or an error).  True: go on.  False:
+ * *status is the exit status, HEAL_EXIT_USAGE with the reason logged under
+ * log_ctx, or HEAL_EXIT_OK after --version.
+ */
+bool options_parse(poptContext pc, const char *progname, const char *log_ctx, int *status);
+
 /* A duration option: "" or NULL keeps *ms; 0 or less, or bad text, is refused. */
 int options_duration(const char *flag, const char *text, int64_t *ms, struct heal_error *err);
 
