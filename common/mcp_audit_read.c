@@ -81,9 +81,9 @@ int mcp_audit_recent_changes(const char *state_dir, int max, jv *out, struct hea
         struct heal_error e;
         jv r = ndjson_parse_line(line, (size_t)(line_end - line), &e);
         if (jv_is_valid(r) && record_is_type(&r, "event")) {
-            jv changed = record_array_get(&r, "changed");
+            int changed = jv_array_length(record_array_get(&r, "changed")); /* consumed */
             const char *event = record_string_borrow(&r, "event");
-            if (event && !strcmp(event, "tool_call") && jv_array_length(changed) > 0) {
+            if (event && !strcmp(event, "tool_call") && changed > 0) {
                 *out = jv_array_append(*out, change_summary(&r));
                 n++;
             }

@@ -119,6 +119,19 @@ static void test_journal(const char *dir)
         jv_free(rec[i]);
     journal_reader_close(&r);
 
+    /* Another event that names a tool_call and carries changes is not a call (and its
+     * changes must be let go: the sanitizer build finds the leak this once was). */
+    char journal[512];
+    snprintf(journal, sizeof journal, "%s/" MCP_AUDIT_DIR "/" MCP_AUDIT_FILE, dir);
+    FILE *j = fopen(journal, "a");
+    CHECK(j != NULL, "the journal can be appended to");
+    if (j) {
+        fputs("{\"type\":\"event\",\"v\":1,\"id\":\"01KB0000000000000000000009\","
+              "\"ts\":\"2026-11-30T04:00:00.000Z\",\"host\":\"vm\",\"event\":\"other\","
+              "\"tool\":\"tool_call\",\"changed\":[\"01KB00000000000000000000A1\"]}\n",
+              j);
+        fclose(j);
+    }
     jv recent;
     CHECK(mcp_audit_recent_changes(dir, 10, &recent, &err) == 0 &&
               jv_array_length(jv_copy(recent)) == 1,
