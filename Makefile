@@ -92,7 +92,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:%.c=$(B)/%)
 $(B)/tests/fuzz/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 fuzz-bin: $(FUZZ_BIN)
 
 $(B)/tests/bench/%: tests/bench/%.c $(LIB)

@@ -5,6 +5,7 @@
  * state is within its ranges (or fresh), and nothing reads past the file.
  */
 #include "check_state.h"
+#include "scratch.h"
 #include "state.h"
 
 #include <fcntl.h>
@@ -16,20 +17,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char state_dir[64], state_file[128];
+static char state_dir[SCRATCH_DIR_SIZE], state_file[PATH_MAX];
+
+static void remove_scratch(void)
+{
+    scratch_remove(state_dir);
+}
 
 static void scratch(void)
 {
     if (state_dir[0])
         return;
-    char dir[] = "/tmp/heal-fuzz-state.XXXXXX";
-    if (!mkdtemp(dir))
-        abort();
-    snprintf(state_dir, sizeof state_dir, "%s", dir);
-    snprintf(state_file, sizeof state_file, "%s/%s", dir, STATE_CHECKS_DIR);
+    scratch_make(state_dir, "fuzz-state");
+    atexit(remove_scratch);
+    snprintf(state_file, sizeof state_file, "%s/%s", state_dir, STATE_CHECKS_DIR);
     if (mkdir(state_file, 0700) != 0)
         abort();
-    snprintf(state_file, sizeof state_file, "%s/%s/fuzz.json", dir, STATE_CHECKS_DIR);
+    snprintf(state_file, sizeof state_file, "%s/%s/fuzz.json", state_dir, STATE_CHECKS_DIR);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,7 +6,9 @@
  * with one of the reasons jwt_verify.h lists, never with the input.
  */
 #include "jwt_verify.h"
+#include "scratch.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +60,20 @@ static int known_reason(const char *r)
     return 1;
 }
 
+static char dir[SCRATCH_DIR_SIZE], path[PATH_MAX];
+
+static void remove_scratch(void)
+{
+    scratch_remove(dir);
+}
+
 static struct jwt_verifier *make(bool at_jwt)
 {
-    static char path[] = "/tmp/heal-fuzz-jwks-XXXXXX";
-    if (path[sizeof path - 2] == 'X') {
-        int fd = mkstemp(path);
+    if (!dir[0]) {
+        scratch_make(dir, "fuzz-jwt");
+        atexit(remove_scratch);
+        snprintf(path, sizeof path, "%s/jwks.json", dir);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 || write(fd, jwks, sizeof jwks - 1) != (ssize_t)(sizeof jwks - 1))
             abort();
         close(fd);

@@ -8,6 +8,7 @@
  */
 #include "check.h"
 #include "check_runner.h"
+#include "scratch.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -18,7 +19,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char log_path[64];
+static char dir[SCRATCH_DIR_SIZE], log_path[PATH_MAX];
+
+static void remove_scratch(void)
+{
+    scratch_remove(dir);
+}
 
 static int64_t on_result(void *ctx, struct check_def *def, struct check_result *r)
 {
@@ -32,9 +38,8 @@ static int64_t on_result(void *ctx, struct check_def *def, struct check_result *
 static const char *scratch_log(void)
 {
     if (!log_path[0]) {
-        char dir[] = "/tmp/heal-fuzz-log.XXXXXX";
-        if (!mkdtemp(dir))
-            abort();
+        scratch_make(dir, "fuzz-log");
+        atexit(remove_scratch);
         snprintf(log_path, sizeof log_path, "%s/app.log", dir);
     }
     return log_path;

@@ -11,6 +11,7 @@
  */
 #include "jsoncheck.h"
 #include "loop_status.h"
+#include "scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -87,23 +88,17 @@ static jv report_of(const char *state, const char *by)
     return report;
 }
 
-static char state[64], history[128];
+static char state[SCRATCH_DIR_SIZE], history[PATH_MAX];
 
 static void remove_state(void)
 {
-    char loop[128];
-    snprintf(loop, sizeof loop, "%s/" LOOP_DIR, state);
-    unlink(history);
-    rmdir(loop);
-    rmdir(state);
+    scratch_remove(state);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!state[0]) {
-        snprintf(state, sizeof state, "/tmp/heal-fuzz-loop-XXXXXX");
-        if (!mkdtemp(state))
-            abort();
+        scratch_make(state, "fuzz-loop");
         snprintf(history, sizeof history, "%s/" LOOP_DIR, state);
         mkdir(history, 0700);
         snprintf(history, sizeof history, "%s/" LOOP_DIR "/" LOOP_HISTORY_FILE, state);

@@ -10,6 +10,7 @@
  * keeps the input.
  */
 #include "mcp_audit.h"
+#include "scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -22,15 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX 3
 
-static char state[64], journal[128];
+static char state[SCRATCH_DIR_SIZE], journal[PATH_MAX];
 
 static void remove_state(void)
 {
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/" MCP_AUDIT_DIR, state);
-    unlink(journal);
-    rmdir(dir);
-    rmdir(state);
+    scratch_remove(state);
 }
 
 static bool string_or_null(const jv *o, const char *key)
@@ -44,9 +41,7 @@ static bool string_or_null(const jv *o, const char *key)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!state[0]) {
-        snprintf(state, sizeof state, "/tmp/heal-fuzz-audit-XXXXXX");
-        if (!mkdtemp(state))
-            abort();
+        scratch_make(state, "fuzz-audit");
         snprintf(journal, sizeof journal, "%s/" MCP_AUDIT_DIR, state);
         mkdir(journal, 0700);
         snprintf(journal, sizeof journal, "%s/" MCP_AUDIT_DIR "/" MCP_AUDIT_FILE, state);

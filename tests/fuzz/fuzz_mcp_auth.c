@@ -12,6 +12,7 @@
  * Anything else aborts, so the fuzzer keeps the input.
  */
 #include "mcp_auth.h"
+#include "scratch.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -26,12 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const refusals[] = {"no token", "not a Bearer authorization", "malformed token",
                                        "unknown token", NULL};
 
-static char dir[64], tokens[96];
+static char dir[SCRATCH_DIR_SIZE], tokens[PATH_MAX];
 
 static void remove_scratch(void)
 {
-    unlink(tokens);
-    rmdir(dir);
+    scratch_remove(dir);
 }
 
 static bool is_refusal(const char *reason)
@@ -45,9 +45,7 @@ static bool is_refusal(const char *reason)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/heal-fuzz-auth-XXXXXX");
-        if (!mkdtemp(dir))
-            abort();
+        scratch_make(dir, "fuzz-auth");
         snprintf(tokens, sizeof tokens, "%s/tokens", dir);
         atexit(remove_scratch);
     }
