@@ -343,23 +343,7 @@ int loop_tally_write_metrics(const struct loop_tally *t, const char *path, const
     }
     prom_family(&p, "heal_outcomes_total", "counter",
                 "What heal-apply did, by remedy and result.");
-    jv outcomes = jv_copy(t->outcomes);
-    jv_object_foreach(outcomes, key, count)
-    {
-        const char *k = jv_string_value(key);
-        const char *tab = strchr(k, '\t');
-        prom_str(&p, "heal_outcomes_total{remedy=\"");
-        char remedy[256];
-        snprintf(remedy, sizeof remedy, "%.*s", (int)(tab - k), k);
-        prom_label(&p, remedy);
-        prom_str(&p, "\",result=\"");
-        prom_label(&p, tab + 1);
-        prom_str(&p, "\"}");
-        prom_value(&p, jv_number_value(count));
-        jv_free(key);
-        jv_free(count);
-    }
-    jv_free(outcomes);
+    prom_pair_counts(&p, "heal_outcomes_total", "remedy", "result", &t->outcomes);
     prom_family(&p, "heal_diagnoses_total", "counter", "Diagnoses seen.");
     prom_str(&p, "heal_diagnoses_total");
     prom_value(&p, (double)t->diagnoses);

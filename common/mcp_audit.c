@@ -181,21 +181,7 @@ static int write_metrics(const struct mcp_audit *a, struct heal_error *err)
 {
     struct prom p = {0};
     prom_family(&p, "heal_mcp_calls_total", "counter", "Tool calls heal-mcp served, by result.");
-    jv calls = jv_copy(a->calls);
-    jv_object_foreach(calls, key, n)
-    {
-        const char *k = jv_string_value(key), *tab = strchr(k, '\t');
-        char tool[256];
-        snprintf(tool, sizeof tool, "%.*s", (int)(tab - k), k);
-        prom_tool_label(&p, "heal_mcp_calls_total", tool);
-        prom_str(&p, "\",result=\"");
-        prom_label(&p, tab + 1);
-        prom_str(&p, "\"}");
-        prom_value(&p, jv_number_value(n));
-        jv_free(key);
-        jv_free(n);
-    }
-    jv_free(calls);
+    prom_pair_counts(&p, "heal_mcp_calls_total", "tool", "result", &a->calls);
     prom_family(&p, "heal_mcp_denials_total", "counter", "Requests refused, by reason.");
     jv denials = jv_copy(a->denials);
     jv_object_foreach(denials, key, n)

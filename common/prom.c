@@ -65,6 +65,34 @@ void prom_value(struct prom *p, double v)
     prom_str(p, num);
 }
 
+void prom_pair_counts(struct prom *p, const char *name, const char *label_a, const char *label_b,
+                      const jv *counts)
+{
+    jv c = jv_copy(*counts);
+    jv_object_foreach(c, key, n)
+    {
+        const char *k = jv_string_value(key), *tab = strchr(k, '\t');
+        if (tab) {
+            char a[256];
+            snprintf(a, sizeof a, "%.*s", (int)(tab - k), k);
+            prom_str(p, name);
+            prom_str(p, "{");
+            prom_str(p, label_a);
+            prom_str(p, "=\"");
+            prom_label(p, a);
+            prom_str(p, "\",");
+            prom_str(p, label_b);
+            prom_str(p, "=\"");
+            prom_label(p, tab + 1);
+            prom_str(p, "\"}");
+            prom_value(p, jv_number_value(n));
+        }
+        jv_free(key);
+        jv_free(n);
+    }
+    jv_free(c);
+}
+
 int prom_write(struct prom *p, const char *path, struct heal_error *err)
 {
     int rc;

@@ -9,6 +9,7 @@
 
 #include "error.h"
 
+#include <jv.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +27,13 @@ void prom_label(struct prom *p, const char *s);
 void prom_family(struct prom *p, const char *name, const char *type, const char *help);
 /* " VALUE\n": integers without a fraction, NaN spelt as Prometheus wants. */
 void prom_value(struct prom *p, double v);
+/*
+ * One sample per entry of counts, an object whose keys are "A\tB" and whose
+ * values are numbers: NAME{label_a="A",label_b="B"} VALUE.  heal-loop's
+ * outcomes and heal-mcp's calls are tallied so.  counts is borrowed.
+ */
+void prom_pair_counts(struct prom *p, const char *name, const char *label_a, const char *label_b,
+                      const jv *counts);
 /* Writes what was built to path (0644, atomically) and empties p; -1 with err. */
 int prom_write(struct prom *p, const char *path, struct heal_error *err);
 

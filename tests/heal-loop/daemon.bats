@@ -166,6 +166,9 @@ pids_of() { # PATTERN: pids of heal stages under this test's state dir
     start_bg loop heal-loop --format=json --cycle 1s --metrics "$HEAL_SCRATCH/heal.prom"
     wait_for test -s "$HEAL_SCRATCH/heal.prom"
     wait_for grep -q 'heal_check_status{check="web"} 2' "$HEAL_SCRATCH/heal.prom"
+    # The dry run's outcome for web is counted by remedy and result.
+    wait_for grep -Eq '^heal_outcomes_total\{remedy="[a-z0-9._-]+",result="[a-z_]+"\} [1-9][0-9]*$' \
+        "$HEAL_SCRATCH/heal.prom"
     run cat "$HEAL_SCRATCH/heal.prom"
     assert_line 'heal_check_status{check="db"} 0'
     assert_line '# TYPE heal_outcomes_total counter'
